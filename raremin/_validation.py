@@ -1,0 +1,113 @@
+"""Shared input checks. Each raises a raremin error that names the bad value and the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .units import GRADE_UNITS, grade_unit
+
+__all__ = [
+    "as_float_array",
+    "check_finite",
+    "check_grades",
+    "check_positive",
+    "check_weights",
+]
+
+
+def _first_bad(mask: np.ndarray) -> tuple[int, tuple[int, ...] | int]:
+    """Count of True in `mask` and the position of the first one."""
+    count = int(np.count_nonzero(mask))
+    flat = int(np.flatnonzero(mask.ravel())[0])
+    pos = np.unravel_index(flat, mask.shape) if mask.ndim > 1 else flat
+    if isinstance(pos, tuple):
+        pos = tuple(int(p) for p in pos)
+    return count, pos
+
+
+def as_float_array(values: Any, name: str) -> np.ndarray:
+    """Return `values` as a float array or raise InputError naming `name`."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{name} must be numeric; got {values!r} ({err})") from None
+    return arr
+
+
+def check_finite(values: Any, name: str) -> np.ndarray:
+    """Raise InputError if `values` holds NaN or infinity; return a float array."""
+    arr = as_float_array(values, name)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        count, pos = _first_bad(bad)
+        first = arr[pos] if arr.ndim else arr
+        raise InputError(
+            f"{name} has {count} missing or infinite value(s) (first: {first} at position "
+            f"{pos}); a number is needed: fill or remove them explicitly before this step"
+        )
+    return arr
+
+
+def check_grades(
+    values: Any, unit: str, name: str = "grade", allow_nan: bool = False
+) -> np.ndarray:
+    """
+    Check grades: no negative value, none over 100 %, NaN only when allowed.
+
+    Returns a float array of the grades in their own unit.
+    """
+    unit = grade_unit(unit)
+    arr = as_float_array(values, name) if allow_nan else check_finite(values, name)
+    with np.errstate(invalid="ignore"):
+        negative = arr < 0
+        if negative.any():
+            count, pos = _first_bad(negative)
+            raise InputError(
+                f"{name} has {count} negative value(s) (first: {arr[pos] if arr.ndim else arr} "
+                f"at position {pos}); grades must be >= 0: replace below-detection codes "
+                f"such as -1 or -99 by a value or NaN before use"
+            )
+        full = float(GRADE_UNITS["fraction"] / GRADE_UNITS[unit])
+        over = arr > full
+        if over.any():
+            count, pos = _first_bad(over)
+            raise InputError(
+                f"{name} has {count} value(s) over 100 % (first: "
+                f"{arr[pos] if arr.ndim else arr} {unit} at position {pos}; 100 % is "
+                f"{full:g} {unit}): check the grade unit"
+            )
+    return arr
+
+
+def check_positive(value: Any, name: str, hint: str = "") -> np.ndarray:
+    """Raise InputError unless every value is finite and > 0."""
+    arr = check_finite(value, name)
+    bad = arr <= 0
+    if bad.any():
+        count, pos = _first_bad(bad) if arr.ndim else (1, 0)
+        shown = arr[pos] if arr.ndim else float(arr)
+        raise InputError(
+            f"{name} must be > 0; got {shown}" + (f" at position {pos}" if arr.ndim else "")
+            + (f" ({hint})" if hint else "")
+        )
+    return arr
+
+
+def check_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray:
+    """Check sample weights: length `n`, finite, non-negative, positive sum."""
+    w = check_finite(weights, name)
+    if w.ndim != 1 or w.shape[0] != n:
+        raise InputError(f"{name} must have one value per sample ({n}); got shape {w.shape}")
+    negative = w < 0
+    if negative.any():
+        count, pos = _first_bad(negative)
+        raise InputError(
+            f"{name} has {count} negative value(s) (first: {w[pos]} at position {pos}); "
+            f"weights must be >= 0"
+        )
+    if not w.sum() > 0:
+        raise InputError(f"{name} sum to zero; at least one sample needs a positive weight")
+    return w
