@@ -6,16 +6,30 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import BasisError, InputError
 from .units import GRADE_UNITS, grade_unit
 
 __all__ = [
+    "BASES",
+    "check_basis",
     "as_float_array",
     "check_finite",
     "check_grades",
     "check_positive",
     "check_weights",
 ]
+
+
+#: The two grade bases: grades of the element itself, or of its reporting oxide.
+BASES: tuple[str, ...] = ("element", "oxide")
+
+
+def check_basis(basis: Any, name: str = "basis") -> str:
+    """Return the grade basis ``"element"`` or ``"oxide"`` (case-insensitive), else raise."""
+    key = basis.strip().lower() if isinstance(basis, str) else basis
+    if key not in BASES:
+        raise BasisError(f"unknown {name} {basis!r}; use 'element' or 'oxide'")
+    return key
 
 
 def _first_bad(mask: np.ndarray) -> tuple[int, tuple[int, ...] | int]:

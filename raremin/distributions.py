@@ -47,12 +47,17 @@ import numpy as np
 from scipy import special, stats
 
 from ._lognormal_gt import lognormal_grade_tonnage
-from ._validation import as_float_array, check_finite, check_grades, check_weights
+from ._validation import (
+    as_float_array,
+    check_basis,
+    check_finite,
+    check_grades,
+    check_weights,
+)
 from .errors import BasisError, ConvergenceError, InputError, UnitError
 from .units import convert_grade, grade_unit
 
 __all__ = [
-    "BASES",
     "Empirical",
     "FitResult",
     "Gamma",
@@ -64,17 +69,6 @@ __all__ = [
     "compare_fits",
     "fit_distribution",
 ]
-
-#: The two grade bases.
-BASES = ("element", "oxide")
-
-
-def check_basis(basis: str) -> str:
-    """Return `basis` if it is ``"element"`` or ``"oxide"``, else raise BasisError."""
-    if basis not in BASES:
-        raise BasisError(f"unknown grade basis {basis!r}; use 'element' or 'oxide'")
-    return basis
-
 
 def _as_rng(rng: Any) -> np.random.Generator:
     """Turn a seed, a Generator or None into a Generator (no global random state)."""
@@ -707,7 +701,9 @@ class Normal(GradeDistribution):
         return dataclasses.replace(self, loc=self.loc[..., None], scale=self.scale[..., None])
 
     def _scaled(self, factor: float, unit: str) -> Normal:
-        return dataclasses.replace(self, loc=self.loc * factor, scale=self.scale * factor, unit=unit)
+        return dataclasses.replace(
+            self, loc=self.loc * factor, scale=self.scale * factor, unit=unit
+        )
 
     def _z(self, x: Any) -> np.ndarray:
         return (np.asarray(x, dtype=float) - self.loc) / self.scale
@@ -1173,7 +1169,9 @@ class Empirical(GradeDistribution):
         unit, basis = _common_fields(self.unit, self.basis)
         values = check_grades(self.values, unit, "sample grades")
         if values.ndim != 1 or values.size == 0:
-            raise InputError(f"sample grades must be a non-empty 1-D array; got shape {values.shape}")
+            raise InputError(
+                f"sample grades must be a non-empty 1-D array; got shape {values.shape}"
+            )
         weights = (
             np.ones(values.size)
             if self.weights is None
@@ -1407,7 +1405,8 @@ class Mixture(GradeDistribution):
         return Mixture([c._scaled(factor, unit) for c in self.components], self.weights, self.name)
 
     def _sum(self, method: str, x: Any) -> Any:
-        parts = [w * np.asarray(getattr(c, method)(x)) for w, c in zip(self.weights, self.components)]
+        pairs = zip(self.weights, self.components, strict=True)
+        parts = [w * np.asarray(getattr(c, method)(x)) for w, c in pairs]
         return _scalar(np.sum(np.broadcast_arrays(*parts), axis=0))
 
     def pdf(self, x: Any) -> Any:
@@ -1482,8 +1481,8 @@ class Mixture(GradeDistribution):
 
     def _tail_tables(self, cutoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tables = [c._tail_tables(cutoffs) for c in self.components]
-        frac = sum(w * t[0] for w, t in zip(self.weights, tables))
-        expd = sum(w * t[1] for w, t in zip(self.weights, tables))
+        frac = sum(w * t[0] for w, t in zip(self.weights, tables, strict=True))
+        expd = sum(w * t[1] for w, t in zip(self.weights, tables, strict=True))
         return np.asarray(frac), np.asarray(expd)
 
     def ppf(self, q: Any) -> Any:
