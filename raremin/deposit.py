@@ -1,0 +1,685 @@
+"""
+Deposits and zones: footprints with a coordinate reference system, vertical extents,
+densities and grade models.
+
+A :class:`Zone` is a prism: a shapely Polygon or MultiPolygon footprint in a projected
+CRS, between a bottom and a top elevation (metres), with a bulk density (t/m3) and,
+optionally, a grade model (a grade distribution per element or basket). A
+:class:`Deposit` is a named set of zones sharing one CRS, with provenance notes. Both
+give volume, tonnage and contained quantity; a deposit reads and writes GeoDataFrames,
+GeoPackage and GeoJSON (one row per zone).
+
+Examples
+--------
+>>> from shapely import box
+>>> from raremin.deposit import Deposit, Zone
+>>> a = Zone("A", box(0, 0, 1000, 500), top_m=760, bottom_m=460, density_t_m3=2.65)
+>>> a.volume_m3, a.tonnage_t
+(150000000.0, 397500000.0)
+>>> dep = Deposit("Example", [a], crs="EPSG:32643")
+>>> round(dep.tonnage_t / 1e6, 1)
+397.5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ._validation import check_finite
+from .distributions import GradeDistribution
+from .errors import CRSError, GeometryError, InputError
+from .units import grade_factor, unit_suffix
+
+__all__ = ["Deposit", "Zone", "as_crs", "check_projected", "check_same_crs"]
+
+#: Plausible bulk densities (t/m3) of rock; values outside draw a warning.
+_DENSITY_RANGE = (1.0, 5.5)
+
+
+def as_crs(crs: Any) -> CRS | None:
+    """
+    A pyproj CRS from anything pyproj accepts (EPSG code, string, CRS), or None.
+
+    Examples
+    --------
+    >>> as_crs("EPSG:32643").to_epsg()
+    32643
+    >>> as_crs(None) is None
+    True
+    """
+    if crs is None:
+        return None
+    try:
+        return CRS.from_user_input(crs)
+    except Exception as err:  # pyproj raises its own CRSError
+        raise CRSError(f"not a coordinate reference system: {crs!r} ({err})") from None
+
+
+def _utm_suggestion(geometry: Any) -> str:
+    """Name the UTM zone covering a geometry given in degrees."""
+    lon, lat = shapely.centroid(geometry).x, shapely.centroid(geometry).y
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return "a projected CRS in metres"
+    number = int((lon + 180) // 6) + 1
+    epsg = (32600 if lat >= 0 else 32700) + number
+    hemisphere = "N" if lat >= 0 else "S"
+    return f"EPSG:{epsg} (WGS 84 / UTM zone {number}{hemisphere})"
+
+
+def check_projected(crs: CRS | None, what: str, geometry: Any = None) -> CRS:
+    """
+    Raise CRSError unless `crs` is a projected CRS in metres.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or None
+        The CRS to check.
+    what : str
+        What the CRS belongs to, for the message.
+    geometry : shapely geometry, optional
+        Used to suggest a UTM zone when the CRS is geographic.
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Examples
+    --------
+    >>> from pyproj import CRS
+    >>> check_projected(CRS.from_epsg(32643), "zones").to_epsg()
+    32643
+    """
+    if crs is None:
+        raise CRSError(
+            f"{what} have no coordinate reference system; volumes need a projected CRS in "
+            f"metres, e.g. crs='EPSG:32643' (UTM 43N) for central Kazakhstan"
+        )
+    if crs.is_geographic:
+        hint = _utm_suggestion(geometry) if geometry is not None else "a UTM zone"
+        raise CRSError(
+            f"{what} are in geographic coordinates ({crs.name}, degrees); volumes and "
+            f"tonnages need a projected CRS in metres: reproject to {hint}"
+        )
+    units = {axis.unit_name for axis in crs.axis_info}
+    if units and not units <= {"metre", "meter", "m"}:
+        raise CRSError(f"{what} CRS {crs.name} is in {sorted(units)}; use a CRS in metres")
+    return crs
+
+
+def check_same_crs(first: CRS | None, second: CRS | None, what: str) -> None:
+    """
+    Raise CRSError if two CRSs are both set and differ.
+
+    Examples
+    --------
+    >>> from pyproj import CRS
+    >>> check_same_crs(CRS.from_epsg(32643), CRS.from_epsg(32643), "samples")
+    """
+    if first is not None and second is not None and not first.equals(second):
+        raise CRSError(
+            f"CRS mismatch: {what} are in {second.name} (EPSG:{second.to_epsg()}) but the "
+            f"deposit is in {first.name} (EPSG:{first.to_epsg()}); reproject them with "
+            f"GeoDataFrame.to_crs() first"
+        )
+
+
+def _check_footprint(name: str, footprint: Any) -> Any:
+    if not isinstance(footprint, (shapely.Polygon, shapely.MultiPolygon)):
+        raise GeometryError(
+            f"zone {name!r} footprint must be a shapely Polygon or MultiPolygon; "
+            f"got {type(footprint).__name__}"
+        )
+    if footprint.is_empty or footprint.area <= 0:
+        raise GeometryError(f"zone {name!r} footprint is empty (zero area)")
+    if not footprint.is_valid:
+        reason = shapely.is_valid_reason(footprint)
+        raise GeometryError(
+            f"zone {name!r} footprint is invalid: {reason}; repair it (for example with "
+            f"shapely.make_valid) or fix the vertex order"
+        )
+    return footprint
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Zone:
+    """
+    A mineralised zone: a footprint between two elevations, with a density.
+
+    Parameters
+    ----------
+    name : str
+        Zone name (e.g. ``"Irgiz"``).
+    footprint : shapely.Polygon or shapely.MultiPolygon
+        Plan outline in the deposit's projected CRS (metres). Must be valid.
+    top_m, bottom_m : float
+        Elevations of the top and bottom of the zone (metres; ``top_m > bottom_m``).
+    density_t_m3 : float
+        Dry bulk density in t/m3.
+    grades : mapping of str to GradeDistribution, optional
+        Grade model: a distribution per grade name (``"treo"``, ``"nd"``...).
+    crs : pyproj CRS or anything pyproj accepts, optional
+        CRS of the footprint; a deposit checks that its zones agree.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> from raremin.deposit import Zone
+    >>> z = Zone.from_depth("B", box(0, 0, 100, 100), surface_m=760, depth_m=300,
+    ...                     density_t_m3=2.6)
+    >>> z.bottom_m, z.thickness_m
+    (460.0, 300.0)
+    """
+
+    name: str
+    footprint: Any
+    top_m: float
+    bottom_m: float
+    density_t_m3: float
+    grades: Mapping[str, GradeDistribution] = dataclasses.field(default_factory=dict)
+    crs: Any = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError(f"zone name must be a non-empty string; got {self.name!r}")
+        _check_footprint(self.name, self.footprint)
+        top = float(check_finite(self.top_m, f"zone {self.name!r} top_m"))
+        bottom = float(check_finite(self.bottom_m, f"zone {self.name!r} bottom_m"))
+        if top <= bottom:
+            raise InputError(
+                f"zone {self.name!r}: top_m ({top}) must be above bottom_m ({bottom}); "
+                f"elevations are in metres, up positive"
+            )
+        density = float(check_finite(self.density_t_m3, f"zone {self.name!r} density_t_m3"))
+        if density <= 0:
+            raise InputError(f"zone {self.name!r}: density_t_m3 must be > 0; got {density}")
+        if not _DENSITY_RANGE[0] <= density <= _DENSITY_RANGE[1]:
+            warnings.warn(
+                f"zone {self.name!r}: density {density} t/m3 is outside the usual "
+                f"{_DENSITY_RANGE[0]}-{_DENSITY_RANGE[1]} t/m3 of rock; check the unit",
+                stacklevel=3,
+            )
+        grades = dict(self.grades or {})
+        for key, dist in grades.items():
+            if not isinstance(dist, GradeDistribution):
+                raise InputError(
+                    f"zone {self.name!r}: grade model {key!r} must be a grade distribution; "
+                    f"got {type(dist).__name__}"
+                )
+            if dist.batch_shape != ():
+                raise InputError(
+                    f"zone {self.name!r}: grade model {key!r} must be a single distribution; "
+                    f"got batch shape {dist.batch_shape}"
+                )
+        object.__setattr__(self, "top_m", top)
+        object.__setattr__(self, "bottom_m", bottom)
+        object.__setattr__(self, "density_t_m3", density)
+        object.__setattr__(self, "grades", grades)
+        object.__setattr__(self, "crs", as_crs(self.crs))
+
+    @classmethod
+    def from_depth(
+        cls,
+        name: str,
+        footprint: Any,
+        *,
+        surface_m: float,
+        depth_m: float,
+        density_t_m3: float,
+        top_depth_m: float = 0.0,
+        grades: Mapping[str, GradeDistribution] | None = None,
+        crs: Any = None,
+    ) -> Zone:
+        """
+        A zone given as depths below a flat surface.
+
+        Parameters
+        ----------
+        name, footprint, density_t_m3, grades, crs
+            As for :class:`Zone`.
+        surface_m : float
+            Elevation of the (flat) ground surface, metres.
+        depth_m : float
+            Depth of the bottom of the zone below the surface, metres.
+        top_depth_m : float, default 0
+            Depth of the top of the zone below the surface (cover thickness), metres.
+
+        Returns
+        -------
+        Zone
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Zone
+        >>> Zone.from_depth("C", box(0, 0, 10, 10), surface_m=100, depth_m=50,
+        ...                 top_depth_m=10, density_t_m3=2.7).top_m
+        90.0
+        """
+        return cls(
+            name,
+            footprint,
+            top_m=surface_m - top_depth_m,
+            bottom_m=surface_m - depth_m,
+            density_t_m3=density_t_m3,
+            grades=grades or {},
+            crs=crs,
+        )
+
+    @property
+    def area_m2(self) -> float:
+        """Plan area of the footprint, m2."""
+        return float(self.footprint.area)
+
+    @property
+    def thickness_m(self) -> float:
+        """Vertical extent, m."""
+        return self.top_m - self.bottom_m
+
+    @property
+    def volume_m3(self) -> float:
+        """Volume, m3 (area x thickness)."""
+        return self.area_m2 * self.thickness_m
+
+    @property
+    def tonnage_t(self) -> float:
+        """Tonnage, t (volume x density)."""
+        return self.volume_m3 * self.density_t_m3
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float, float, float]:
+        """``(west, south, bottom, east, north, top)`` in metres."""
+        w, s, e, n = self.footprint.bounds
+        return (w, s, self.bottom_m, e, n, self.top_m)
+
+    def contained(self) -> pd.DataFrame:
+        """
+        Mean grade and contained quantity of every grade in the zone's grade model.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per grade: ``grade``, ``basis``, ``unit``, ``mean_grade``,
+            ``tonnage_t``, ``contained_t``.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Zone
+        >>> from raremin.distributions import Lognormal
+        >>> tree = Lognormal.from_mean_cv(1050, 0.3, unit="ppm", basis="element")
+        >>> z = Zone("A", box(0, 0, 1000, 1000), 760, 460, 2.65, grades={"tree": tree})
+        >>> float(z.contained()["contained_t"].iloc[0].round())
+        834750.0
+        """
+        rows = []
+        for key, dist in self.grades.items():
+            mean = float(dist.mean())
+            rows.append(
+                {
+                    "zone": self.name,
+                    "grade": key,
+                    "basis": dist.basis,
+                    "unit": dist.unit,
+                    "mean_grade": mean,
+                    "tonnage_t": self.tonnage_t,
+                    "contained_t": self.tonnage_t * mean * grade_factor(dist.unit),
+                }
+            )
+        columns = ["zone", "grade", "basis", "unit", "mean_grade", "tonnage_t", "contained_t"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _repr_html_(self) -> str:
+        from ._display import zone_html
+
+        return zone_html(self)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Deposit:
+    """
+    A named set of zones in one projected coordinate reference system.
+
+    Parameters
+    ----------
+    name : str
+        Deposit name.
+    zones : iterable of Zone
+        The zones; names must be unique. Zones whose footprints overlap in plan must
+        not overlap in elevation (tonnage would be counted twice).
+    crs : pyproj CRS or anything pyproj accepts
+        The deposit's CRS: projected, in metres.
+    notes : str, optional
+        Provenance (sources, dates, what is synthetic).
+
+    Raises
+    ------
+    CRSError
+        Missing or geographic CRS, or a zone in another CRS.
+    GeometryError
+        Overlapping zones.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> from raremin.deposit import Deposit, Zone
+    >>> zones = [Zone("A", box(0, 0, 100, 100), 10, 0, 2.5),
+    ...          Zone("B", box(200, 0, 300, 50), 10, 0, 2.5)]
+    >>> dep = Deposit("Two zones", zones, crs=32643)
+    >>> dep.names, dep.tonnage_t
+    (('A', 'B'), 375000.0)
+    """
+
+    name: str
+    zones: tuple[Zone, ...]
+    crs: Any
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        zones = tuple(self.zones)
+        if not zones:
+            raise InputError(f"deposit {self.name!r} needs at least one zone")
+        for z in zones:
+            if not isinstance(z, Zone):
+                raise InputError(f"deposit zones must be Zone objects; got {type(z).__name__}")
+        names = [z.name for z in zones]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InputError(f"deposit {self.name!r} has duplicate zone names {dupes}")
+        crs = check_projected(
+            as_crs(self.crs), f"deposit {self.name!r} zones", zones[0].footprint
+        )
+        for z in zones:
+            check_same_crs(crs, z.crs, f"zone {z.name!r} coordinates")
+        self._check_overlaps(zones)
+        object.__setattr__(self, "zones", zones)
+        object.__setattr__(self, "crs", crs)
+
+    @staticmethod
+    def _check_overlaps(zones: tuple[Zone, ...]) -> None:
+        feet = np.array([z.footprint for z in zones], dtype=object)
+        tree = shapely.STRtree(feet)
+        left, right = tree.query(feet, predicate="intersects")
+        for i, j in zip(left, right, strict=True):
+            if i >= j:
+                continue
+            a, b = zones[i], zones[j]
+            shared = shapely.intersection(a.footprint, b.footprint).area
+            vertical = min(a.top_m, b.top_m) - max(a.bottom_m, b.bottom_m)
+            if shared > 1e-6 * min(a.area_m2, b.area_m2) and vertical > 0:
+                raise GeometryError(
+                    f"zones {a.name!r} and {b.name!r} overlap ({shared:.1f} m2 in plan over "
+                    f"{vertical:.1f} m); tonnage would be counted twice: clip one by the other"
+                )
+
+    # --- access ------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Zone]:
+        return iter(self.zones)
+
+    def __len__(self) -> int:
+        return len(self.zones)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Zone names, in order."""
+        return tuple(z.name for z in self.zones)
+
+    def zone(self, name: str) -> Zone:
+        """
+        The zone called `name`.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit, Zone
+        >>> Deposit("D", [Zone("A", box(0, 0, 1, 1), 1, 0, 2.5)], crs=32643).zone("A").name
+        'A'
+        """
+        for z in self.zones:
+            if z.name == name:
+                return z
+        raise InputError(f"deposit {self.name!r} has no zone {name!r}; zones: {list(self.names)}")
+
+    @property
+    def volume_m3(self) -> float:
+        """Total volume of the zones, m3."""
+        return float(sum(z.volume_m3 for z in self.zones))
+
+    @property
+    def tonnage_t(self) -> float:
+        """Total tonnage of the zones, t."""
+        return float(sum(z.tonnage_t for z in self.zones))
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float, float, float]:
+        """``(west, south, bottom, east, north, top)`` covering every zone, metres."""
+        b = np.array([z.bounds for z in self.zones])
+        return (*b[:, :3].min(axis=0).tolist(), *b[:, 3:].max(axis=0).tolist())  # type: ignore[return-value]
+
+    # --- tables ------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """
+        Area, thickness, volume, density and tonnage per zone, with a total row.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit, Zone
+        >>> dep = Deposit("D", [Zone("A", box(0, 0, 100, 100), 10, 0, 2.5)], crs=32643)
+        >>> dep.summary()["tonnage_t"].tolist()
+        [250000.0, 250000.0]
+        """
+        rows = [
+            {
+                "zone": z.name,
+                "area_m2": z.area_m2,
+                "top_m": z.top_m,
+                "bottom_m": z.bottom_m,
+                "volume_m3": z.volume_m3,
+                "density_t_m3": z.density_t_m3,
+                "tonnage_t": z.tonnage_t,
+            }
+            for z in self.zones
+        ]
+        table = pd.DataFrame(rows)
+        total = {
+            "zone": "Total",
+            "area_m2": table["area_m2"].sum(),
+            "top_m": np.nan,
+            "bottom_m": np.nan,
+            "volume_m3": table["volume_m3"].sum(),
+            "density_t_m3": self.tonnage_t / self.volume_m3,
+            "tonnage_t": table["tonnage_t"].sum(),
+        }
+        return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+    def contained(self) -> pd.DataFrame:
+        """
+        Contained quantity of every modelled grade, per zone.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit, Zone
+        >>> dep = Deposit("D", [Zone("A", box(0, 0, 1, 1), 1, 0, 2.5)], crs=32643)
+        >>> len(dep.contained())
+        0
+        """
+        return pd.concat([z.contained() for z in self.zones], ignore_index=True)
+
+    # --- GeoDataFrame and files --------------------------------------------------------
+    def to_geodataframe(self) -> Any:
+        """
+        One row per zone: ``zone``, ``top_elevation_m``, ``bottom_elevation_m``,
+        ``density_t_m3``, ``area_m2``, ``volume_m3``, ``tonnage_t``, ``geometry``.
+
+        Grade models are summarised as ``<grade>_mean_<unit>`` columns.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit, Zone
+        >>> dep = Deposit("D", [Zone("A", box(0, 0, 1, 1), 1, 0, 2.5)], crs=32643)
+        >>> dep.to_geodataframe().crs.to_epsg()
+        32643
+        """
+        import geopandas as gpd
+
+        rows = []
+        for z in self.zones:
+            row: dict[str, Any] = {
+                "zone": z.name,
+                "top_elevation_m": z.top_m,
+                "bottom_elevation_m": z.bottom_m,
+                "density_t_m3": z.density_t_m3,
+                "area_m2": z.area_m2,
+                "volume_m3": z.volume_m3,
+                "tonnage_t": z.tonnage_t,
+            }
+            for key, dist in z.grades.items():
+                row[f"{key}_mean_{unit_suffix(dist.unit)}"] = float(dist.mean())
+            row["geometry"] = z.footprint
+            rows.append(row)
+        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs)
+        gdf.attrs.update(deposit=self.name, notes=self.notes)
+        return gdf
+
+    @classmethod
+    def from_geodataframe(
+        cls,
+        gdf: Any,
+        *,
+        name: str = "deposit",
+        zone_column: str = "zone",
+        top_column: str = "top_elevation_m",
+        bottom_column: str = "bottom_elevation_m",
+        density_column: str = "density_t_m3",
+        density_t_m3: float | None = None,
+        notes: str = "",
+    ) -> Deposit:
+        """
+        Build a deposit from a GeoDataFrame with one row per zone.
+
+        Parameters
+        ----------
+        gdf : geopandas.GeoDataFrame
+            Zones with polygon geometries and a projected CRS.
+        name : str
+            Deposit name.
+        zone_column, top_column, bottom_column, density_column : str
+            Columns holding the zone name, top and bottom elevations (m) and density.
+        density_t_m3 : float, optional
+            Density for every zone when the frame has no density column.
+        notes : str
+            Provenance notes.
+
+        Returns
+        -------
+        Deposit
+
+        Raises
+        ------
+        InputError
+            A required column is missing.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit
+        >>> gdf = gpd.GeoDataFrame({"zone": ["A"], "top_elevation_m": [10.0],
+        ...                         "bottom_elevation_m": [0.0]},
+        ...                        geometry=[box(0, 0, 10, 10)], crs=32643)
+        >>> Deposit.from_geodataframe(gdf, density_t_m3=2.5).tonnage_t
+        2500.0
+        """
+        if gdf is None or len(gdf) == 0:
+            raise InputError("the zones table is empty; it needs one row per zone")
+        needed = [zone_column, top_column, bottom_column]
+        if density_t_m3 is None:
+            needed.append(density_column)
+        missing = [c for c in needed if c not in gdf.columns]
+        if missing:
+            raise InputError(
+                f"zones table lacks column(s) {missing}; it has {list(gdf.columns)} "
+                f"(pass the column names, or density_t_m3= for one density)"
+            )
+        crs = as_crs(gdf.crs)
+        zones = []
+        for _, row in gdf.iterrows():
+            density = density_t_m3 if density_t_m3 is not None else row[density_column]
+            zones.append(
+                Zone(
+                    str(row[zone_column]),
+                    row.geometry,
+                    top_m=row[top_column],
+                    bottom_m=row[bottom_column],
+                    density_t_m3=density,
+                    crs=crs,
+                )
+            )
+        return cls(name, zones, crs=crs, notes=notes or gdf.attrs.get("notes", ""))
+
+    def to_file(self, path: Any, driver: str | None = None) -> None:
+        """
+        Write the zones to a GeoPackage (``.gpkg``) or GeoJSON (``.geojson``) file.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit, Zone
+        >>> dep = Deposit("D", [Zone("A", box(0, 0, 10, 10), 10, 0, 2.5)], crs=32643)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     dep.to_file(pathlib.Path(tmp) / "zones.gpkg")
+        ...     Deposit.read_file(pathlib.Path(tmp) / "zones.gpkg").tonnage_t
+        2500.0
+        """
+        self.to_geodataframe().to_file(path, driver=driver or _driver(path))
+
+    @classmethod
+    def read_file(cls, path: Any, *, name: str | None = None, **columns: Any) -> Deposit:
+        """
+        Read zones from a GeoPackage or GeoJSON file (see :meth:`from_geodataframe`).
+
+        Examples
+        --------
+        >>> from raremin.deposit import Deposit
+        >>> callable(Deposit.read_file)
+        True
+        """
+        from pathlib import Path
+
+        import geopandas as gpd
+
+        gdf = gpd.read_file(path)
+        return cls.from_geodataframe(gdf, name=name or Path(path).stem, **columns)
+
+    def _repr_html_(self) -> str:
+        from ._display import deposit_html
+
+        return deposit_html(self)
+
+
+def _driver(path: Any) -> str:
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    drivers = {"gpkg": "GPKG", "geojson": "GeoJSON", "json": "GeoJSON"}
+    if suffix not in drivers:
+        raise InputError(f"cannot tell the file format of {str(path)!r}; use .gpkg or .geojson")
+    return drivers[suffix]
+
+
+def zones_of(obj: Deposit | Zone | Iterable[Zone]) -> tuple[Zone, ...]:
+    """The zones of a deposit, a zone, or an iterable of zones."""
+    if isinstance(obj, Deposit):
+        return obj.zones
+    if isinstance(obj, Zone):
+        return (obj,)
+    return tuple(obj)
