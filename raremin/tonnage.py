@@ -30,12 +30,20 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_finite
+from ._binning import binned_sums
+from ._validation import check_basis, check_finite
 from .distributions import GradeDistribution
 from .errors import InputError
-from .units import grade_factor, unit_suffix
+from .units import GRADE_UNITS, grade_factor, grade_unit, unit_suffix
 
-__all__ = ["GradeTonnage", "analytic_grade_tonnage", "check_cutoffs"]
+__all__ = [
+    "GradeTonnage",
+    "analytic_grade_tonnage",
+    "check_cutoffs",
+    "contained",
+    "contained_basket",
+    "grade_tonnage",
+]
 
 
 def check_cutoffs(cutoffs: Any, unit: str = "") -> np.ndarray:
@@ -103,6 +111,16 @@ class GradeTonnage:
         Grade basis.
     grade_name : str
         What the grade is of (``"treo"``, ``"nd"``...; ``"grade"`` when not named).
+    extra_mean : dict of str to numpy.ndarray
+        Tonnage-weighted mean above each cut-off of other reported grades, keyed by
+        their column names (``nd_ppm``, ``ndpr_pct``...), each in its own unit.
+    extra_contained_t : dict of str to numpy.ndarray
+        Contained tonnes of those grades above each cut-off.
+    not_estimated_t : numpy.ndarray or None
+        Tonnage of blocks whose cut-off grade is NaN (left out of the table), per
+        leading index.
+    groups : tuple of str or None
+        Names along the last leading axis when the table was split by groups (zones).
 
     Examples
     --------
@@ -121,6 +139,10 @@ class GradeTonnage:
     unit: str
     basis: str
     grade_name: str = "grade"
+    extra_mean: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    extra_contained_t: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    not_estimated_t: np.ndarray | None = None
+    groups: tuple[str, ...] | None = None
 
     @property
     def grade_column(self) -> str:
@@ -154,14 +176,54 @@ class GradeTonnage:
         if lead:
             idx = np.indices(lead).reshape(len(lead), -1)
             for axis, values in enumerate(idx):
-                columns[f"index_{axis}"] = np.repeat(values, n_c)
+                if self.groups is not None and axis == len(lead) - 1:
+                    columns["zone"] = np.repeat(np.asarray(self.groups, dtype=object)[values], n_c)
+                else:
+                    columns[f"index_{axis}"] = np.repeat(values, n_c)
         columns[f"cutoff_{unit_suffix(self.unit)}"] = np.tile(self.cutoffs, int(np.prod(lead)))
         columns["tonnage_t"] = self.tonnage_t.ravel()
         columns[self.grade_column] = self.mean_grade.ravel()
         columns["contained_t"] = self.contained_t.ravel()
+        for name, mean in self.extra_mean.items():
+            columns[name] = mean.ravel()
+        for name, quantity in self.extra_contained_t.items():
+            columns[f"contained_{_species(name)}_t"] = quantity.ravel()
         frame = pd.DataFrame(columns)
         frame.attrs.update(basis=self.basis, unit=self.unit, grade=self.grade_name)
         return frame
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """
+        Draw the grade-tonnage chart (see :func:`raremin.plotting.plot_grade_tonnage`).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from raremin.distributions import Lognormal
+        >>> from raremin.tonnage import analytic_grade_tonnage
+        >>> d = Lognormal.from_mean_cv(0.15, 0.6, unit="pct", basis="oxide", name="treo")
+        >>> ax = analytic_grade_tonnage(d, 1e6, [0.05, 0.1, 0.2]).plot()
+        >>> ax.get_xlabel()
+        'Cut-off treo (%, oxide basis)'
+        """
+        from .plotting import plot_grade_tonnage
+
+        return plot_grade_tonnage(self, ax=ax, **kwargs)
+
+    def _repr_html_(self) -> str:
+        from ._display import grade_tonnage_html
+
+        return grade_tonnage_html(self)
+
+
+def _species(column: str) -> str:
+    """``nd_ppm`` -> ``nd``: the name of a grade column without its unit suffix."""
+    head, _, tail = column.rpartition("_")
+    return head if head and tail in _SUFFIX_UNITS else column
+
+
+_SUFFIX_UNITS = {unit_suffix(u): u for u in GRADE_UNITS}
 
 
 def analytic_grade_tonnage(
@@ -231,4 +293,270 @@ def analytic_grade_tonnage(
         unit=distribution.unit,
         basis=distribution.basis,
         grade_name=distribution.name or "grade",
+    )
+
+
+def contained(grade: Any, tonnage_t: Any, *, unit: str) -> np.ndarray:
+    """
+    Contained quantity: tonnage x grade (as a mass fraction), in tonnes.
+
+    Broadcasts like numpy: grades of shape ``(n, k)`` (k elements) with tonnages of
+    shape ``(n, 1)`` give ``(n, k)`` contained tonnes. NaN in, NaN out.
+
+    Parameters
+    ----------
+    grade : array_like
+        Grades in `unit`.
+    tonnage_t : array_like
+        Tonnages, t.
+    unit : str
+        Grade unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        Contained tonnes of the grade's species (element or oxide, as the grade).
+
+    Examples
+    --------
+    >>> from raremin.tonnage import contained
+    >>> contained([1000.0, 2500.0], 1e6, unit="ppm")
+    array([1000., 2500.])
+    """
+    g = np.asarray(grade, dtype=float)
+    t = np.asarray(tonnage_t, dtype=float)
+    return g * t * grade_factor(unit)
+
+
+def contained_basket(
+    grades: Any,
+    tonnage_t: Any,
+    *,
+    elements: Any,
+    unit: str,
+    basis: str,
+    basket: Any = "treo",
+    result_basis: str = "oxide",
+) -> np.ndarray:
+    """
+    Contained tonnes of a basket (TREO, NdPr...) for each sample or block: one matrix product.
+
+    Parameters
+    ----------
+    grades : array_like
+        Element or oxide grades, shape ``(..., n_elements)`` (element axis last).
+    tonnage_t : array_like
+        Tonnages, shape ``(...)``, t.
+    elements : sequence of str
+        Element symbols naming the last axis of `grades`.
+    unit : str
+        Grade unit of `grades`.
+    basis : {"element", "oxide"}
+        Basis of `grades`.
+    basket : str, Basket or sequence of str
+        The basket (see :func:`raremin.chemistry.basket`); elements of `grades` not in
+        the basket are ignored; basket members absent from `grades` raise.
+    result_basis : {"element", "oxide"}
+        Basis of the result: tonnes of oxide (TREO) or of element (TREE).
+
+    Returns
+    -------
+    numpy.ndarray
+        Contained tonnes, shape ``(...)``.
+
+    Notes
+    -----
+    ``Q = T x (X @ w)`` with ``w_i = [i in basket] x f_i^(+-1) x unit fraction``, where
+    ``f_i`` is the element-to-oxide factor (power +1 from element to oxide basis, -1
+    from oxide to element, 0 for the same basis).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.tonnage import contained_basket
+    >>> x = np.array([[300.0, 80.0, 500.0]])  # ppm Nd, Pr, Ce on element basis
+    >>> contained_basket(x, 1e6, elements=["Nd", "Pr", "Ce"], unit="ppm",
+    ...                  basis="element", basket="ndpr").round(2)
+    array([446.57])
+    """
+    from .chemistry import OXIDE_FACTORS, element
+    from .chemistry import basket as get_basket
+
+    src = check_basis(basis)
+    dst = check_basis(result_basis)
+    members = set(get_basket(basket).elements)
+    symbols = [element(e).symbol for e in elements]
+    missing = sorted(members - set(symbols))
+    if missing:
+        raise InputError(
+            f"basket members {missing} have no grade column; grades hold {symbols}"
+        )
+    power = 0 if src == dst else (1 if dst == "oxide" else -1)
+    w = np.array(
+        [OXIDE_FACTORS[s] ** power if s in members else 0.0 for s in symbols]
+    ) * grade_factor(unit)
+    x = np.asarray(grades, dtype=float)
+    if x.shape[-1] != len(symbols):
+        raise InputError(
+            f"grades have {x.shape[-1]} columns on the last axis but {len(symbols)} elements "
+            f"were named"
+        )
+    return (x @ w) * np.asarray(tonnage_t, dtype=float)
+
+
+def grade_tonnage(
+    grade: Any,
+    tonnage_t: Any,
+    cutoffs: Any,
+    *,
+    unit: str,
+    basis: str,
+    grade_name: str = "grade",
+    others: dict[str, Any] | None = None,
+    groups: Any = None,
+    group_names: Any = None,
+    workers: int | None = None,
+) -> GradeTonnage:
+    """
+    Grade-tonnage table of blocks or samples: tonnage, mean grade and contained above cut-offs.
+
+    The cut-off applies to `grade` (for example TREO); tonnage-weighted mean grades and
+    contained tonnes above each cut-off are reported for it and for every array in
+    `others` (elements, oxides, baskets). Blocks whose cut-off grade is NaN are left
+    out and their tonnage is reported as ``not_estimated_t``.
+
+    Parameters
+    ----------
+    grade : array_like
+        Cut-off grade, shape ``(..., n)``: any leading axes (realisations...) then blocks.
+    tonnage_t : array_like
+        Block tonnages (t), broadcastable to `grade` (e.g. ``(n,)``); finite, >= 0.
+    cutoffs : array_like
+        Strictly increasing cut-offs in `unit`.
+    unit : str
+        Unit of `grade` and `cutoffs`.
+    basis : {"element", "oxide"}
+        Basis of `grade`.
+    grade_name : str
+        Name of the grade (``"treo"``), used in column names.
+    others : dict of str to array_like, optional
+        Other grades to report, keyed by column names that end in their unit
+        (``"nd_ppm"``, ``"ndpr_pct"``), each shaped like `grade`. A NaN where `grade`
+        is estimated raises.
+    groups : array_like of int, optional
+        Group code of each block, shape ``(n,)``, in ``[0, len(group_names))``: the
+        table gets one more leading axis, one entry per group (zones, benches...).
+    group_names : sequence of str, optional
+        Names of the groups (required with `groups`).
+    workers : int, optional
+        Threads (default: the CPUs available).
+
+    Returns
+    -------
+    GradeTonnage
+        Arrays of shape ``leading + [n_groups] + (n_cutoffs,)``.
+
+    Raises
+    ------
+    InputError
+        Cut-offs not strictly increasing, negative or over-100 % grades, negative or
+        NaN tonnages, shapes that do not match, unknown units.
+
+    Notes
+    -----
+    Material with grade ``>= cutoff`` is above it. One pass bins every block between
+    consecutive cut-offs (a uniform lookup grid corrected by exact comparisons), one
+    weighted ``bincount`` per quantity sums the bins, and a cumulative sum from the
+    top gives every cut-off: no pass per cut-off, no sort.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.tonnage import grade_tonnage
+    >>> g = np.array([0.05, 0.10, 0.15, 0.20])
+    >>> gt = grade_tonnage(g, 1000.0, [0.0, 0.1, 0.2], unit="pct", basis="oxide",
+    ...                    grade_name="treo")
+    >>> gt.tonnage_t
+    array([4000., 3000., 1000.])
+    >>> gt.mean_grade.round(4)
+    array([0.125, 0.15 , 0.2  ])
+    """
+    unit = grade_unit(unit)
+    basis = check_basis(basis)
+    cut = check_cutoffs(cutoffs, unit)
+    g = np.asarray(grade, dtype=float)
+    if g.ndim == 0:
+        g = g[None]
+    n = g.shape[-1]
+    t = np.asarray(tonnage_t, dtype=float)
+    try:
+        np.broadcast_shapes(t.shape, g.shape)
+    except ValueError:
+        raise InputError(
+            f"tonnage_t of shape {t.shape} does not broadcast to the grades' shape {g.shape}"
+        ) from None
+    lead = g.shape[:-1]
+    g2 = np.ascontiguousarray(g.reshape(-1, n))
+    t2 = np.broadcast_to(t, g.shape).reshape(-1, n)
+    extra_names = list(others or {})
+    extra_units = []
+    extra_arrays = []
+    for name in extra_names:
+        head, _, tail = name.rpartition("_")
+        if not head or tail not in _SUFFIX_UNITS:
+            raise InputError(
+                f"reported grade {name!r} must end in a unit suffix "
+                f"({', '.join(sorted(_SUFFIX_UNITS))}), e.g. 'nd_ppm'"
+            )
+        arr = np.asarray(others[name], dtype=float)  # type: ignore[index]
+        if arr.shape != g.shape:
+            raise InputError(f"reported grade {name!r} has shape {arr.shape}; expected {g.shape}")
+        extra_units.append(_SUFFIX_UNITS[tail])
+        extra_arrays.append(np.ascontiguousarray(arr.reshape(-1, n)))
+    if groups is None:
+        codes, names, n_groups = None, None, 1
+    else:
+        codes = np.asarray(groups)
+        if group_names is None:
+            raise InputError("group_names are needed with groups")
+        names = tuple(str(x) for x in group_names)
+        n_groups = len(names)
+        if codes.shape != (n,) or not np.issubdtype(codes.dtype, np.integer):
+            raise InputError(f"groups must be {n} integer codes (one per block)")
+        if codes.size and (codes.min() < 0 or codes.max() >= n_groups):
+            raise InputError(f"group codes must lie in [0, {n_groups - 1}]")
+        codes = codes.astype(np.intp)
+    full = float(GRADE_UNITS["fraction"] / GRADE_UNITS[unit])
+    ton, met, oth = binned_sums(g2, t2, extra_arrays, cut, codes, n_groups, full, workers)
+    # Cumulative sums from the top over bins 1..n_c give the totals at or above each cut-off.
+    n_c = cut.size
+
+    def above(binned: np.ndarray) -> np.ndarray:
+        tail = binned[..., 1 : n_c + 1]
+        return np.cumsum(tail[..., ::-1], axis=-1)[..., ::-1]
+
+    shape = lead + ((n_groups,) if names is not None else ()) + (n_c,)
+    tonnage_above = above(ton).reshape(shape)
+    metal_above = above(met).reshape(shape)
+    factor = grade_factor(unit)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(tonnage_above > 0, metal_above / tonnage_above, np.nan)
+        extra_mean = {}
+        extra_contained = {}
+        for name, u, binned in zip(extra_names, extra_units, oth, strict=True):
+            q = above(binned).reshape(shape)
+            extra_mean[name] = np.where(tonnage_above > 0, q / tonnage_above, np.nan)
+            extra_contained[name] = q * grade_factor(u)
+    return GradeTonnage(
+        cutoffs=cut,
+        tonnage_t=tonnage_above,
+        mean_grade=mean,
+        contained_t=metal_above * factor,
+        unit=unit,
+        basis=basis,
+        grade_name=grade_name,
+        extra_mean=extra_mean,
+        extra_contained_t=extra_contained,
+        not_estimated_t=ton[..., n_c + 1].reshape(shape[:-1]),
+        groups=names,
     )
