@@ -137,7 +137,7 @@ def _check_footprint(name: str, footprint: Any) -> Any:
             f"zone {name!r} footprint must be a shapely Polygon or MultiPolygon; "
             f"got {type(footprint).__name__}"
         )
-    if footprint.is_empty or footprint.area <= 0:
+    if footprint.is_empty:
         raise GeometryError(f"zone {name!r} footprint is empty (zero area)")
     if not footprint.is_valid:
         reason = shapely.is_valid_reason(footprint)
@@ -145,6 +145,8 @@ def _check_footprint(name: str, footprint: Any) -> Any:
             f"zone {name!r} footprint is invalid: {reason}; repair it (for example with "
             f"shapely.make_valid) or fix the vertex order"
         )
+    if footprint.area <= 0:
+        raise GeometryError(f"zone {name!r} footprint is empty (zero area)")
     return footprint
 
 
