@@ -1,0 +1,7 @@
+"""``python -m raremin`` runs the ``raremin`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
