@@ -57,7 +57,8 @@ def lognormal_grade_tonnage(
 
     With ``d = (mu - ln c) / sigma`` and ``m = exp(mu + sigma**2 / 2)``:
     ``tonnage = scale_tonnage * Phi(d)``, ``contained = scale_contained * Phi(d + sigma)``
-    and ``mean = m * Phi(d + sigma) / Phi(d)`` (NaN where ``Phi(d)`` underflows to 0).
+    and ``mean = m * Phi(d + sigma) / Phi(d)``; where ``Phi(d)`` underflows to 0 the
+    mean is NaN and the contained quantity 0.
     Passing ``scale_contained = tonnage * m * unit_factor`` gives tonnes of metal.
     Cut-offs must be finite and >= 0 (checked by the caller).
     """
@@ -108,6 +109,10 @@ def lognormal_grade_tonnage(
             np.exp(c_blk, out=c_blk)
             with np.errstate(invalid="ignore", divide="ignore"):
                 np.divide(c_blk, t_blk, out=m_blk)
+            if not t_blk.all():  # Phi(d) underflowed: nothing above the cut-off
+                nothing = t_blk == 0
+                m_blk[nothing] = np.nan
+                c_blk[nothing] = 0.0
             m_blk *= mean_all[i:j, None]
             t_blk *= s_ton[i:j, None]
             c_blk *= s_con[i:j, None]

@@ -103,7 +103,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, str]:
         deposit = Deposit.from_geodataframe(
             data.zones, name="Kuirektykol (synthetic)", notes="SYNTHETIC data bundled with raremin"
         )
-        return deposit, data.samples, "bundled Kuirektykol data (SYNTHETIC, calibrated to public figures)"
+        source = "bundled Kuirektykol data (SYNTHETIC, calibrated to public figures)"
+        return deposit, data.samples, source
     for path in (args.samples, args.zones):
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
@@ -125,10 +126,11 @@ def _format_table(summary: Any, unit_suffix: str, grade_col: str) -> str:
 
 
 def _report(result: Any, provenance: str, table: str, out: Path) -> str:
+    crs = result.deposit.crs
     lines = [
         f"# raremin assessment: {result.deposit.name}",
         "",
-        f"Data: {provenance}. CRS: {result.deposit.crs.name} (EPSG:{result.deposit.crs.to_epsg()}).",
+        f"Data: {provenance}. CRS: {crs.name} (EPSG:{crs.to_epsg()}).",
         "",
         *[f"- {note}" for note in result.notes],
         "",

@@ -780,6 +780,18 @@ class Normal(GradeDistribution):
             self.loc + c_term
         ) * phi
 
+    def var(self) -> Any:
+        """
+        Variance, ``scale**2``.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Normal
+        >>> float(Normal(10.0, 1e-6, unit="pct", basis="oxide").var())
+        1e-12
+        """
+        return _scalar(np.broadcast_to(self.scale**2, self.batch_shape).copy())
+
     def mean(self) -> Any:
         """
         Mean grade, ``loc``.
@@ -935,6 +947,30 @@ class Gamma(GradeDistribution):
         0.735759
         """
         return _scalar(self.k * self.theta * special.gammaincc(self.k + 1, self._u(cutoff)))
+
+    def mean(self) -> Any:
+        """
+        Mean grade, ``k theta``.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Gamma
+        >>> float(Gamma(4.0, 0.03, unit="pct", basis="oxide").mean())
+        0.12
+        """
+        return _scalar(self.k * self.theta)
+
+    def var(self) -> Any:
+        """
+        Variance, ``k theta**2``.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Gamma
+        >>> round(float(Gamma(4.0, 0.03, unit="pct", basis="oxide").var()), 12)
+        0.0036
+        """
+        return _scalar(self.k * self.theta**2)
 
     def _expected2_above(self, cutoff: Any) -> Any:
         u = self._u(cutoff)
@@ -1241,12 +1277,34 @@ class Empirical(GradeDistribution):
         """
         return _scalar(self._wv_top[self._index(cutoff)] / self._w_top[0])
 
+    def mean_above(self, cutoff: Any) -> Any:
+        """
+        ``sum(w z; z >= cutoff) / sum(w; z >= cutoff)``, one division; NaN above the top.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Empirical
+        >>> float(Empirical([1.0, 2.0, 3.0], unit="ppm", basis="element").mean_above(2.0))
+        2.5
+        """
+        k = self._index(cutoff)
+        return _scalar(_ratio(self._wv_top[k], self._w_top[k]))
+
     def _expected2_above(self, cutoff: Any) -> Any:
         return self._wvv_top[self._index(cutoff)] / self._w_top[0]
 
     def _tail_tables(self, cutoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = self._index(cutoffs)
         return self._w_top[k] / self._w_top[0], self._wv_top[k] / self._w_top[0]
+
+    def _grade_tonnage_arrays(
+        self, cutoffs: np.ndarray, tonnage_t: np.ndarray, factor: float, workers: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        k = self._index(cutoffs)
+        tonnes = np.asarray(tonnage_t, dtype=float)[..., None]
+        frac = self._w_top[k] / self._w_top[0]
+        expd = self._wv_top[k] / self._w_top[0]
+        return tonnes * frac, tonnes * expd * factor, _ratio(self._wv_top[k], self._w_top[k])
 
     def cdf(self, x: Any) -> Any:
         """
@@ -1629,17 +1687,16 @@ def _gamma_mle(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
         raise InputError("gamma fit needs grades that are not all equal")
     k = (3 - s + math.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s)  # Minka's start
     for _ in range(100):
-        step = (math.log(k) - special.digamma(k) - s) / (1 / k - special.polygamma(1, k))
-        k_new = k - step
-        if k_new <= 0:
-            k_new = k / 2
-        if abs(k_new - k) <= 1e-14 * k:
-            k = k_new
-            break
+        residual = math.log(k) - special.digamma(k) - s
+        step = residual / (1 / k - special.polygamma(1, k))
+        k_new = k - step if k - step > 0 else k / 2
+        # Stop when the step is below what the residual's rounding can resolve.
+        if abs(k_new - k) <= 1e-12 * k or abs(residual) <= 4 * np.finfo(float).eps * s:
+            return k_new, mean / k_new
         k = k_new
-    else:  # pragma: no cover - Newton from Minka's start converges in a few steps
-        raise ConvergenceError(f"gamma maximum likelihood did not converge (s={s})")
-    return k, mean / k
+    raise ConvergenceError(  # pragma: no cover - Newton from Minka's start converges fast
+        f"gamma maximum likelihood did not converge (s={s}, k={k})"
+    )
 
 
 def fit_distribution(

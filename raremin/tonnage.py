@@ -263,7 +263,8 @@ def analytic_grade_tonnage(
     ``T(c) = T0 P(Z >= c)``, ``m(c) = E[Z | Z >= c]`` and ``Q(c) = T0 E[Z 1{Z >= c}]``
     (times the unit's mass fraction); for the lognormal these are the closed forms of
     :class:`~raremin.distributions.Lognormal`, evaluated for whole tables at once with a
-    tabulated ``log Phi`` (relative error below 2e-13).
+    tabulated ``log Phi`` (relative error below 3e-12; the exact scipy functions for
+    ``sigma < 1e-4``).
 
     Examples
     --------
