@@ -362,3 +362,141 @@ def test_workers_one_and_two_identical():
         sigma = float(d.sigma[row])
         sf = stats.lognorm.sf(cuts, sigma, scale=math.exp(float(d.mu[row])))
         np.testing.assert_allclose(one.tonnage_t[row], tonnage[row] * sf, rtol=1e-10)
+
+
+# --------------------------------------------------------------------------------------
+# Block and sample grade-tonnage (grade_tonnage) and contained quantities
+# --------------------------------------------------------------------------------------
+from raremin.tonnage import contained, contained_basket, grade_tonnage  # noqa: E402
+
+
+def _brute(grade, tonnage, cutoffs):
+    """Sums over blocks with grade >= cut-off, one mask per cut-off (the slow reference)."""
+    ton = np.array([tonnage[grade >= c].sum() for c in cutoffs])
+    met = np.array([(tonnage * grade)[grade >= c].sum() for c in cutoffs])
+    return ton, met
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 400),
+    even=st.booleans(),
+    n_cut=st.integers(1, 30),
+)
+def test_block_grade_tonnage_matches_brute_force(seed, n, even, n_cut):
+    rng = np.random.default_rng(seed)
+    # Grades on a 0.001 % lattice so many blocks tie with the cut-offs exactly.
+    grade = np.round(rng.lognormal(np.log(0.1), 0.7, n), 3)
+    grade[rng.random(n) < 0.1] = np.nan
+    tonnage = rng.uniform(0, 5000, n)
+    tonnage[rng.random(n) < 0.1] = 0.0
+    if even:
+        cutoffs = np.linspace(0.0, 0.4, n_cut)
+    else:
+        cutoffs = np.sort(rng.choice(np.arange(0, 600) / 1000, n_cut, replace=False))
+    nd = np.nan_to_num(grade) * 1500.0
+    gt = grade_tonnage(grade, tonnage, cutoffs, unit="pct", basis="oxide", grade_name="treo",
+                       others={"nd_ppm": nd})
+    ok = ~np.isnan(grade)
+    ton, met = _brute(grade[ok], tonnage[ok], cutoffs)
+    np.testing.assert_allclose(gt.tonnage_t, ton, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(gt.contained_t, met * 0.01, rtol=1e-12, atol=1e-12)
+    nd_met = np.array([(tonnage * nd)[ok & (grade >= c)].sum() for c in cutoffs])
+    np.testing.assert_allclose(gt.extra_contained_t["nd_ppm"], nd_met * 1e-6, rtol=1e-12,
+                               atol=1e-15)
+    assert gt.not_estimated_t == pytest.approx(tonnage[~ok].sum(), rel=1e-12, abs=1e-12)
+    expect_mean = np.where(ton > 0, met / np.where(ton > 0, ton, 1), np.nan)
+    np.testing.assert_allclose(gt.mean_grade, expect_mean, rtol=1e-12)
+
+
+def test_block_grade_tonnage_exact_on_dyadic_data_with_ties():
+    """With values exactly representable, every sum is exact: equality, not closeness."""
+    grade = np.array([0.0625, 0.125, 0.125, 0.25, 0.5, 0.5, np.nan, 0.375])
+    tonnage = np.array([8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 16.0, 0.0])
+    cutoffs = np.array([0.0, 0.125, 0.25, 0.5, 0.75])
+    gt = grade_tonnage(grade, tonnage, cutoffs, unit="fraction", basis="element")
+    ok = ~np.isnan(grade)
+    ton, met = _brute(grade[ok], tonnage[ok], cutoffs)
+    np.testing.assert_array_equal(gt.tonnage_t, ton)
+    np.testing.assert_array_equal(gt.contained_t, met)
+    np.testing.assert_array_equal(gt.tonnage_t, [15.75, 7.75, 1.75, 0.75, 0.0])
+    assert np.isnan(gt.mean_grade[-1])
+    assert gt.not_estimated_t == 16.0
+
+
+def test_block_grade_tonnage_leading_axes_and_groups(rng):
+    grade = rng.lognormal(np.log(1000), 0.5, (3, 4, 50))  # realisations x ? x blocks
+    tonnage = rng.uniform(100, 200, 50)
+    cut = [0.0, 800.0, 1200.0]
+    gt = grade_tonnage(grade, tonnage, cut, unit="ppm", basis="element")
+    assert gt.tonnage_t.shape == (3, 4, 3)
+    for i in range(3):
+        for j in range(4):
+            ton, met = _brute(grade[i, j], tonnage, cut)
+            np.testing.assert_allclose(gt.tonnage_t[i, j], ton, rtol=1e-12)
+    codes = rng.integers(0, 2, 50)
+    by_zone = grade_tonnage(grade[0, 0], tonnage, cut, unit="ppm", basis="element",
+                            groups=codes, group_names=["Irgiz", "Dos 2"])
+    assert by_zone.tonnage_t.shape == (2, 3) and by_zone.groups == ("Irgiz", "Dos 2")
+    for z in range(2):
+        ton, _ = _brute(grade[0, 0][codes == z], tonnage[codes == z], cut)
+        np.testing.assert_allclose(by_zone.tonnage_t[z], ton, rtol=1e-12)
+    frame = by_zone.to_frame()
+    assert frame["zone"].tolist() == ["Irgiz"] * 3 + ["Dos 2"] * 3
+    # Threads change nothing.
+    one = grade_tonnage(grade, tonnage, cut, unit="ppm", basis="element", workers=1)
+    np.testing.assert_allclose(one.tonnage_t, gt.tonnage_t, rtol=1e-13)
+
+
+def test_block_grade_tonnage_large_array_uses_many_chunks(rng):
+    n = 300_000  # several chunks, several threads
+    grade = rng.lognormal(np.log(0.1), 0.6, n)
+    tonnage = rng.uniform(1000, 3000, n)
+    cut = np.linspace(0, 0.5, 41)
+    gt = grade_tonnage(grade, tonnage, cut, unit="pct", basis="oxide")
+    ton, met = _brute(grade, tonnage, cut)
+    np.testing.assert_allclose(gt.tonnage_t, ton, rtol=1e-11)
+    np.testing.assert_allclose(gt.contained_t, met * 0.01, rtol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"cutoffs": [0.1, 0.1]}, "strictly increasing"),
+        ({"cutoffs": [0.2, 0.1]}, "strictly increasing"),
+        ({"grade": [-0.1, 0.2]}, "negative value -0.1 at block 0"),
+        ({"grade": [0.1, 120.0]}, "over 100 %"),
+        ({"tonnage_t": [1.0, -5.0]}, "invalid value -5.0 at block 1"),
+        ({"tonnage_t": [1.0, np.nan]}, "invalid value nan"),
+        ({"tonnage_t": [1.0, 2.0, 3.0]}, "does not broadcast"),
+        ({"others": {"nd": [1.0, 2.0]}}, "unit suffix"),
+        ({"others": {"nd_ppm": [1.0, np.nan]}}, "NaN at block 1"),
+        ({"unit": "ppb"}, "unknown grade unit"),
+        ({"basis": "metal"}, "unknown basis"),
+        ({"groups": [0, 2], "group_names": ["a", "b"]}, r"group codes must lie in \[0, 1\]"),
+    ],
+)
+def test_block_grade_tonnage_errors(kwargs, match):
+    args = {"grade": [0.1, 0.2], "tonnage_t": [1.0, 1.0], "cutoffs": [0.0, 0.1],
+            "unit": "pct", "basis": "oxide"}
+    args.update(kwargs)
+    with pytest.raises(InputError, match=match):
+        grade_tonnage(args.pop("grade"), args.pop("tonnage_t"), args.pop("cutoffs"), **args)
+
+
+def test_contained_and_basket_contained(rng):
+    assert contained(2500.0, 1e6, unit="ppm") == pytest.approx(2500.0)
+    np.testing.assert_allclose(contained([[0.1, 0.2]], [[1e6]], unit="pct"), [[1000.0, 2000.0]])
+    x = rng.uniform(0, 1000, (100, 3))
+    t = rng.uniform(1, 10, 100)
+    q = contained_basket(x, t, elements=["Nd", "Pr", "Ce"], unit="ppm", basis="element",
+                         basket="ndpr")
+    expect = t * (x[:, 0] * 1.16638 + x[:, 1] * 1.20816) * 1e-6
+    np.testing.assert_allclose(q, expect, rtol=1e-4)
+    tree = contained_basket(x, t, elements=["Nd", "Pr", "Ce"], unit="ppm", basis="element",
+                            basket="ndpr", result_basis="element")
+    np.testing.assert_allclose(tree, t * (x[:, 0] + x[:, 1]) * 1e-6, rtol=1e-14)
+    with pytest.raises(InputError, match=r"basket members \['Pr'\]"):
+        contained_basket(x[:, :1], t, elements=["Nd"], unit="ppm", basis="element",
+                         basket="ndpr")

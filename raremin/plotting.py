@@ -1,0 +1,842 @@
+"""
+Charts of grade-tonnage results, grade histograms and zone maps.
+
+Every function draws on a matplotlib ``Axes`` and returns it: pass ``ax=`` to draw into
+a figure of your own, or leave it out and a new figure is made. Nothing is shown or
+saved here: call ``plt.show()`` or ``fig.savefig()`` yourself. matplotlib is imported
+only when a function is called, so ``import raremin`` does not need it.
+
+- :func:`plot_grade_tonnage`: tonnage and mean grade above cut-off (and optionally
+  the contained quantity) against the cut-off grade, for one or many curves.
+- :func:`plot_histogram`: a density histogram of grades, optionally declustered, with
+  a fitted distribution and cut-offs drawn over it.
+- :func:`plot_zones`: a plan map of a deposit's zones with drillhole collars, the
+  explored area and a scale bar.
+
+Axis labels always state the grade unit and basis (element or oxide), and tonnages
+their unit, following ``docs/conventions.md``.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from raremin.distributions import Lognormal
+>>> from raremin.tonnage import analytic_grade_tonnage
+>>> from raremin.plotting import plot_grade_tonnage
+>>> treo = Lognormal.from_mean_cv(0.15, 0.6, unit="pct", basis="oxide", name="treo")
+>>> gt = analytic_grade_tonnage(treo, 100e6, [0.05, 0.1, 0.15, 0.2, 0.3])
+>>> ax = plot_grade_tonnage(gt)
+>>> ax.get_ylabel()
+'Tonnage above cut-off (Mt)'
+>>> ax.grade_axes.get_ylabel()
+'Mean treo above cut-off (%, oxide basis)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._validation import check_basis, check_finite, check_grades, check_weights
+from .distributions import GradeDistribution
+from .errors import BasisError, GeometryError, InputError, UnitError
+from .tonnage import GradeTonnage, check_cutoffs
+from .units import convert_tonnage, grade_unit
+from .units import tonnage_unit as _tonnage_unit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_grade_tonnage", "plot_histogram", "plot_zones"]
+
+#: How each canonical grade unit is written in axis labels.
+_UNIT_TEXT = {"pct": "%", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t", "fraction": "fraction"}
+
+
+# ----------------------------------------------------------------------------- helpers
+def _unit_text(unit: str) -> str:
+    """``"pct"`` -> ``"%"``: a grade unit as written on a chart."""
+    return _UNIT_TEXT[grade_unit(unit)]
+
+
+def _start(ax: Any, figsize: tuple[float, float] | None = None) -> tuple[Axes, bool]:
+    """The axes to draw on, and whether this call created its figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        _, new = plt.subplots(figsize=figsize)
+        return new, True
+    if not isinstance(ax, Axes):
+        raise InputError(f"ax must be a matplotlib Axes or None; got {type(ax).__name__}")
+    return ax, False
+
+
+def _cycle_colors() -> list[Any]:
+    """The colours of matplotlib's current property cycle."""
+    import matplotlib as mpl
+
+    colors = mpl.rcParams["axes.prop_cycle"].by_key().get("color")
+    return list(colors) if colors else ["C0"]
+
+
+# ------------------------------------------------------------------------ grade-tonnage
+def _gt_items(results: Any) -> list[tuple[str | None, GradeTonnage]]:
+    """Normalise the `results` argument into (label or None, GradeTonnage) pairs."""
+    if isinstance(results, GradeTonnage):
+        return [(None, results)]
+    if isinstance(results, Mapping):
+        items = [(str(key), value) for key, value in results.items()]
+    elif isinstance(results, Sequence) and not isinstance(results, str):
+        many = len(results) > 1
+        items = [(f"curve {i}" if many else None, value) for i, value in enumerate(results)]
+    else:
+        raise InputError(
+            "results must be a GradeTonnage, a sequence of them or a dict of label -> "
+            f"GradeTonnage; got {type(results).__name__}"
+        )
+    if not items:
+        raise InputError("results is empty: there is no grade-tonnage curve to draw")
+    for label, value in items:
+        if not isinstance(value, GradeTonnage):
+            where = f"{label!r}" if label is not None else "0"
+            raise InputError(
+                f"results[{where}] must be a GradeTonnage; got {type(value).__name__}"
+            )
+    return items
+
+
+def _check_same_grade(items: list[tuple[str | None, GradeTonnage]]) -> None:
+    """All curves on one chart need cut-offs in one unit and on one basis."""
+    first_label, first = items[0]
+    first_name = first_label or "the first result"
+    for label, gt in items[1:]:
+        name = label or "another result"
+        if grade_unit(gt.unit) != grade_unit(first.unit):
+            raise UnitError(
+                f"grade-tonnage curves on one chart must share the cut-off grade unit: "
+                f"{first_name} is in {first.unit} but {name} is in {gt.unit}; recompute "
+                f"one of them with grades in the other's unit"
+            )
+        if check_basis(gt.basis) != check_basis(first.basis):
+            raise BasisError(
+                f"grade-tonnage curves on one chart must share the grade basis: "
+                f"{first_name} is on {first.basis} basis but {name} is on {gt.basis} "
+                f"basis; convert one of them (see raremin.chemistry)"
+            )
+
+
+def _index_label(gt: GradeTonnage, index: tuple[int, ...]) -> str:
+    """Label of one leading index: numbers, with the group (zone) name last if known."""
+    groups = gt.groups
+    if groups is not None and len(groups) == gt.tonnage_t.shape[-2]:
+        return ", ".join([str(i) for i in index[:-1]] + [str(groups[index[-1]])])
+    return ", ".join(str(i) for i in index)
+
+
+def _curve_specs(
+    items: list[tuple[str | None, GradeTonnage]], labels: Any
+) -> list[tuple[str, GradeTonnage, tuple[int, ...]]]:
+    """One (label, result, leading index) triple per curve to draw."""
+    n_results = len(items)
+    per_result = [
+        [()] if gt.tonnage_t.ndim == 1 else list(np.ndindex(gt.tonnage_t.shape[:-1]))
+        for _, gt in items
+    ]
+    n_curves = sum(len(p) for p in per_result)
+    own: list[str] | None = None
+    if labels is not None:
+        labels = [str(x) for x in labels]
+        if len(labels) == n_curves:
+            own = labels
+        elif len(labels) == n_results:
+            items = [(lab, gt) for lab, (_, gt) in zip(labels, items, strict=True)]
+        else:
+            raise InputError(
+                f"labels has {len(labels)} entries; give one per curve ({n_curves}) or "
+                f"one per result ({n_results})"
+            )
+    specs = []
+    for (label, gt), indices in zip(items, per_result, strict=True):
+        grouped = gt.groups is not None
+        for index in indices:
+            if not index:
+                text = label or "curve 0"
+            elif label is not None:
+                text = f"{label}: {_index_label(gt, index)}"
+            elif grouped:
+                text = _index_label(gt, index)
+            else:
+                text = f"curve {_index_label(gt, index)}"
+            specs.append((text, gt, index))
+    if own is not None:
+        specs = [(text, gt, index) for text, (_, gt, index) in zip(own, specs, strict=True)]
+    return specs
+
+
+def plot_grade_tonnage(
+    results: Any,
+    ax: Any = None,
+    *,
+    labels: Sequence[str] | None = None,
+    contained: bool = False,
+    tonnage_unit: str = "Mt",
+    contained_unit: str = "kt",
+    colors: Sequence[Any] | None = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """
+    Draw grade-tonnage curves: tonnage and mean grade above cut-off against the cut-off.
+
+    Tonnage above the cut-off is drawn as solid lines on the left axis and the mean
+    grade above the cut-off as dashed lines, in the same colour, on a twin right axis.
+    With ``contained=True`` the contained quantity is drawn as dotted lines on a third
+    axis offset to the right.
+
+    Parameters
+    ----------
+    results : GradeTonnage, sequence of GradeTonnage or dict of str to GradeTonnage
+        The tables to draw. A table with leading axes (zones, realisations, Monte Carlo
+        draws) gives one curve per leading index, labelled by its group (zone) name or
+        its index. Every table must have cut-offs in the same unit and basis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (the left axis); a new figure is made when omitted.
+    labels : sequence of str, optional
+        Legend labels: one per curve, or one per result (then combined with the group
+        names or indices of its curves). Defaults to the dict keys, the group names or
+        ``"curve i"``.
+    contained : bool, default False
+        Also draw the contained quantity (tonnes of element or oxide, as the grade).
+    tonnage_unit : str, default "Mt"
+        Unit of the tonnage axis (``"t"``, ``"kt"``, ``"Mt"``).
+    contained_unit : str, default "kt"
+        Unit of the contained-quantity axis.
+    colors : sequence of colours, optional
+        One colour per curve (repeated when there are more curves); defaults to
+        matplotlib's colour cycle.
+    legend : bool, default True
+        Draw a legend (below the chart) when there is more than one curve; it also
+        explains the line styles.
+    title : str, optional
+        Chart title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The left (tonnage) axes. Its attribute ``grade_axes`` is the mean-grade axes
+        and ``contained_axes`` the contained-quantity axes (None unless drawn).
+
+    Raises
+    ------
+    UnitError
+        Results with cut-offs in different grade units, or an unknown tonnage unit.
+    BasisError
+        Results on different grade bases.
+    InputError
+        Anything in `results` that is not a GradeTonnage, or labels of the wrong length.
+
+    Notes
+    -----
+    Mean grades are NaN where no tonnage lies above the cut-off; those points are left
+    out of the dashed lines. The figure is laid out (``tight_layout``) only when this
+    function created it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from raremin.tonnage import grade_tonnage
+    >>> from raremin.plotting import plot_grade_tonnage
+    >>> g = np.array([0.05, 0.12, 0.18, 0.25, 0.09, 0.31])
+    >>> gt = grade_tonnage(g, 2e6, [0.0, 0.1, 0.2], unit="pct", basis="oxide",
+    ...                    grade_name="treo", groups=[0, 0, 0, 1, 1, 1],
+    ...                    group_names=["Irgiz", "Dos 2"])
+    >>> ax = plot_grade_tonnage(gt, contained=True)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['Irgiz', 'Dos 2', 'tonnage (solid) / grade (dashed) / contained (dotted)']
+    >>> ax.contained_axes.get_ylabel()
+    'Contained treo (kt, oxide)'
+    """
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
+
+    items = _gt_items(results)
+    _check_same_grade(items)
+    t_unit = _tonnage_unit(tonnage_unit)
+    c_unit = _tonnage_unit(contained_unit)
+    specs = _curve_specs(items, labels)
+    palette = list(colors) if colors is not None else _cycle_colors()
+    if not palette:
+        raise InputError("colors is empty; give at least one colour or leave it out")
+
+    first = items[0][1]
+    unit = _unit_text(first.unit)
+    basis = check_basis(first.basis)
+    names: list[str] = []
+    for _, gt in items:
+        if gt.grade_name not in names:
+            names.append(gt.grade_name)
+    grade = " / ".join(names)
+
+    # A third axis needs a wider figure so its ticks clear the grade axis label.
+    ax, created = _start(ax, (8.0, 4.8) if contained else None)
+    grade_ax = ax.twinx()
+    contained_ax = None
+    if contained:
+        contained_ax = ax.twinx()
+        contained_ax.spines["right"].set_position(("axes", 1.12))
+
+    handles = []
+    for k, (label, gt, index) in enumerate(specs):
+        color = palette[k % len(palette)]
+        x = np.asarray(gt.cutoffs, dtype=float)
+        marker = "o" if x.size <= 15 else None
+        tonnes = convert_tonnage(np.asarray(gt.tonnage_t[index], dtype=float), "t", t_unit)
+        mean = np.asarray(gt.mean_grade[index], dtype=float)
+        (line,) = ax.plot(x, tonnes, color=color, linestyle="-", marker=marker,
+                          markersize=3.5, label=label)
+        grade_ax.plot(x, mean, color=color, linestyle="--", marker=marker,
+                      markersize=3.5, label=label)
+        if contained_ax is not None:
+            quantity = convert_tonnage(
+                np.asarray(gt.contained_t[index], dtype=float), "t", c_unit
+            )
+            contained_ax.plot(x, quantity, color=color, linestyle=":", marker=marker,
+                              markersize=3.5, label=label)
+        handles.append(line)
+
+    ax.set_xlabel(f"Cut-off {grade} ({unit}, {basis} basis)")
+    ax.set_ylabel(f"Tonnage above cut-off ({t_unit})")
+    grade_ax.set_ylabel(f"Mean {grade} above cut-off ({unit}, {basis} basis)")
+    ax.set_ylim(bottom=0.0)
+    if contained_ax is not None:
+        contained_ax.set_ylabel(f"Contained {grade} ({c_unit}, {basis})")
+        contained_ax.set_ylim(bottom=0.0)
+    if title is not None:
+        ax.set_title(title)
+
+    if legend and len(specs) > 1:
+        gray = "0.35"
+        styles = [Line2D([], [], color=gray, linestyle="-"),
+                  Line2D([], [], color=gray, linestyle="--")]
+        text = "tonnage (solid) / grade (dashed)"
+        if contained_ax is not None:
+            styles.append(Line2D([], [], color=gray, linestyle=":"))
+            text += " / contained (dotted)"
+        entries = len(specs) + 1
+        # Below the chart, clear of the tick labels and the x label, so it hides no curve.
+        ax.legend(
+            [*handles, tuple(styles)],
+            [spec[0] for spec in specs] + [text],
+            handler_map={tuple: HandlerTuple(ndivide=None, pad=0.6)},
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            borderaxespad=3.4,
+            ncol=min(entries, 3),
+            handlelength=3.0,
+            fontsize="small",
+            frameon=False,
+        )
+
+    ax.grade_axes = grade_ax
+    ax.contained_axes = contained_ax
+    if created:
+        ax.figure.tight_layout()
+    return ax
+
+
+# ---------------------------------------------------------------------------- histogram
+def _histogram_edges(values: np.ndarray, bins: Any, log: bool) -> np.ndarray:
+    """Bin edges: a numpy rule or count, on log10 grades when `log`; or edges as given."""
+    if isinstance(bins, str) or np.ndim(bins) == 0:
+        if not isinstance(bins, str):
+            if not float(bins).is_integer() or int(bins) < 1:
+                raise InputError(f"bins must be a positive integer, a rule or edges; got {bins}")
+            bins = int(bins)
+        if log:
+            return 10.0 ** np.histogram_bin_edges(np.log10(values), bins=bins)
+        return np.histogram_bin_edges(values, bins=bins)
+    edges = check_finite(bins, "bin edges")
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise InputError(
+            f"bin edges must be an increasing 1-D sequence of at least 2 values; got {edges}"
+        )
+    if log and edges[0] <= 0:
+        raise InputError(f"log-spaced bins need edges > 0; the first edge is {edges[0]}")
+    return edges
+
+
+def plot_histogram(
+    values: Any,
+    ax: Any = None,
+    *,
+    unit: str,
+    basis: str,
+    name: str = "grade",
+    weights: Any = None,
+    bins: Any = "auto",
+    log: bool = False,
+    distribution: GradeDistribution | None = None,
+    cutoffs: Any = None,
+) -> Axes:
+    """
+    Draw a density histogram of grades, optionally with a distribution and cut-offs.
+
+    Parameters
+    ----------
+    values : array_like or pandas.Series
+        Grades in `unit`, 1-D. NaN is not allowed: drop or fill missing grades first.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+    unit : str
+        Grade unit of `values` (any spelling :func:`raremin.units.grade_unit` accepts).
+    basis : {"element", "oxide"}
+        Grade basis.
+    name : str, default "grade"
+        What the grade is of (``"treo"``), used in the x label.
+    weights : array_like, optional
+        Non-negative weights, one per value (e.g. declustering weights).
+    bins : int, str or array_like, default "auto"
+        Number of bins, a numpy bin rule (``"auto"``, ``"fd"``...) or the bin edges.
+        With ``log=True`` a count or rule is applied to ``log10`` of the grades, which
+        gives log-spaced bins.
+    log : bool, default False
+        Log-spaced bins and a logarithmic x axis (grades must be > 0).
+    distribution : GradeDistribution, optional
+        A single distribution in the same unit and basis; its pdf is drawn over the bars.
+    cutoffs : float or array_like, optional
+        Cut-off grades in `unit`, drawn as vertical dashed lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InputError
+        NaN, negative or over-100 % grades; bad weights or bins; zero grades with
+        ``log=True``; a distribution that is a batch of several.
+    UnitError
+        A distribution in another unit (convert it with ``distribution.to_unit``).
+    BasisError
+        A distribution on the other basis.
+
+    Notes
+    -----
+    Bar heights are a density: with weights ``w`` and bin widths ``b``, the height of a
+    bin is ``sum(w in bin) / (sum(w) b)``, so the bars' area is 1 and is comparable
+    with a pdf, on a log x axis too.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from raremin.distributions import Lognormal
+    >>> from raremin.plotting import plot_histogram
+    >>> d = Lognormal.from_mean_cv(0.15, 0.6, unit="pct", basis="oxide", name="treo")
+    >>> x = d.rvs(500, rng=1)
+    >>> ax = plot_histogram(x, unit="pct", basis="oxide", name="treo", log=True,
+    ...                     distribution=d, cutoffs=[0.1])
+    >>> ax.get_xlabel(), ax.get_xscale()
+    ('treo (%, oxide basis)', 'log')
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['Lognormal pdf', 'cut-off 0.1 %']
+    """
+    unit = grade_unit(unit)
+    basis = check_basis(basis)
+    label_name = str(name)
+    v = check_grades(values, unit, f"{label_name} grades")
+    if v.ndim != 1 or v.size == 0:
+        raise InputError(f"{label_name} grades must be a non-empty 1-D array; got shape {v.shape}")
+    w = None if weights is None else check_weights(weights, v.size, "weights")
+    if log and np.any(v <= 0):
+        count = int(np.count_nonzero(v <= 0))
+        raise InputError(
+            f"log=True needs grades > 0 but {count} {label_name} grade(s) are 0; use "
+            f"log=False, or replace or remove the zeros explicitly"
+        )
+    cut = None if cutoffs is None else check_cutoffs(cutoffs, unit)
+    if distribution is not None:
+        if not isinstance(distribution, GradeDistribution):
+            raise InputError(
+                "distribution must be a raremin grade distribution; got "
+                f"{type(distribution).__name__}"
+            )
+        if distribution.unit != unit:
+            raise UnitError(
+                f"the distribution is in {distribution.unit} but the grades are in {unit}; "
+                f"use distribution.to_unit({unit!r})"
+            )
+        if distribution.basis != basis:
+            raise BasisError(
+                f"the distribution is on {distribution.basis} basis but the grades are on "
+                f"{basis} basis; both must be on the same basis"
+            )
+        if distribution.batch_shape != ():
+            raise InputError(
+                "distribution must be a single distribution; got a batch of shape "
+                f"{distribution.batch_shape}"
+            )
+    edges = _histogram_edges(v, bins, log)
+
+    ax, created = _start(ax)
+    palette = _cycle_colors()
+    n_text = f"n = {v.size}"
+    sample_label = f"samples, declustered ({n_text})" if w is not None else f"samples ({n_text})"
+    ax.hist(v, bins=edges, weights=w, density=True, color=palette[0], alpha=0.6,
+            edgecolor="white", linewidth=0.5, label=sample_label)
+    if log:
+        _log_grade_axis(ax, edges)
+    if distribution is not None:
+        grid = (np.geomspace if log else np.linspace)(edges[0], edges[-1], 512)
+        density = np.asarray(distribution.pdf(grid), dtype=float)
+        ax.plot(grid, density, color=palette[1 % len(palette)], linewidth=2,
+                label=f"{type(distribution).__name__} pdf")
+    if cut is not None:
+        for k, c in enumerate(cut):
+            ax.axvline(c, color=palette[(2 + k) % len(palette)], linestyle="--",
+                       linewidth=1.5, label=f"cut-off {c:g} {_unit_text(unit)}")
+    ax.set_xlabel(f"{label_name} ({_unit_text(unit)}, {basis} basis)")
+    ax.set_ylabel("Density")
+    if distribution is not None or cut is not None:
+        ax.legend(loc="best", fontsize="small")
+    if created:
+        ax.figure.tight_layout()
+    return ax
+
+
+def _log_grade_axis(ax: Any, edges: np.ndarray) -> None:
+    """Log x axis with plain-number tick labels (0.05, 0.1, 0.2) instead of powers of 10."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_xscale("log")
+    decades = math.log10(edges[-1] / edges[0])
+
+    def major(value: float, _pos: Any) -> str:
+        return f"{value:g}"
+
+    def minor(value: float, _pos: Any) -> str:
+        mantissa = round(value / 10.0 ** math.floor(math.log10(value) + 1e-9), 6)
+        return f"{value:g}" if decades < 2 and mantissa in (2.0, 5.0) else ""
+
+    ax.xaxis.set_major_formatter(FuncFormatter(major))
+    ax.xaxis.set_minor_formatter(FuncFormatter(minor))
+
+
+# -------------------------------------------------------------------------------- zones
+def _polygons(geometry: Any, what: str) -> list[Any]:
+    """The polygons of a Polygon, MultiPolygon or collection; GeometryError if none."""
+    import shapely
+
+    parts = [
+        p for p in shapely.get_parts(geometry)
+        if isinstance(p, shapely.Polygon) and not p.is_empty
+    ]
+    if not parts:
+        raise GeometryError(
+            f"{what} must be a polygon or multipolygon; got {geometry.geom_type}"
+        )
+    return parts
+
+
+def _polygon_path(polygon: Any) -> Any:
+    """A matplotlib Path of a polygon with its holes (exterior CCW, holes CW)."""
+    from matplotlib.path import Path
+    from shapely.geometry.polygon import orient
+
+    polygon = orient(polygon, sign=1.0)
+    vertices = []
+    codes = []
+    for ring in (polygon.exterior, *polygon.interiors):
+        xy = np.asarray(ring.coords, dtype=float)[:, :2]
+        ring_codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+        ring_codes[0] = Path.MOVETO
+        ring_codes[-1] = Path.CLOSEPOLY
+        vertices.append(xy)
+        codes.append(ring_codes)
+    return Path(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _geo_crs_check(frame: Any, deposit: Any, what: str) -> None:
+    """A GeoDataFrame/GeoSeries in another CRS than the deposit raises CRSError."""
+    from .deposit import as_crs, check_same_crs
+
+    crs = getattr(frame, "crs", None)
+    if crs is not None:
+        check_same_crs(deposit.crs, as_crs(crs), what)
+
+
+def _collar_xy(collars: Any, deposit: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Eastings and northings of drillhole collars from a (Geo)DataFrame."""
+    import shapely
+
+    geometry = getattr(collars, "geometry", None)
+    if geometry is not None and hasattr(collars, "crs"):
+        _geo_crs_check(collars, deposit, "drillhole collars")
+        geoms = np.asarray(geometry.values, dtype=object)
+        points = shapely.get_type_id(geoms) == 0
+        if not points.all():
+            bad = geoms[~points][0]
+            kind = "missing" if bad is None else bad.geom_type
+            raise GeometryError(
+                f"drillhole collars must be points; found {kind} geometry: use one point "
+                f"per hole"
+            )
+        x = check_finite(shapely.get_x(geoms), "collar eastings")
+        y = check_finite(shapely.get_y(geoms), "collar northings")
+        return x, y
+    columns = getattr(collars, "columns", None)
+    if columns is None:
+        raise InputError(
+            "collars must be a DataFrame with easting_m and northing_m columns or a "
+            f"GeoDataFrame of points; got {type(collars).__name__}"
+        )
+    missing = [c for c in ("easting_m", "northing_m") if c not in columns]
+    if missing:
+        raise InputError(
+            f"collars lack column(s) {missing}; they have {list(columns)} (coordinates "
+            f"in metres of the deposit's CRS)"
+        )
+    x = check_finite(collars["easting_m"], "collar easting_m")
+    y = check_finite(collars["northing_m"], "collar northing_m")
+    return x, y
+
+
+def _explored_geometry(explored_area: Any, deposit: Any) -> Any:
+    """One (multi)polygon from a shapely geometry, GeoSeries or GeoDataFrame."""
+    import shapely
+
+    if isinstance(explored_area, shapely.Geometry):
+        return explored_area
+    geometry = getattr(explored_area, "geometry", None)
+    if geometry is None or not hasattr(explored_area, "crs"):
+        raise InputError(
+            "explored_area must be a shapely polygon or a GeoDataFrame/GeoSeries of "
+            f"polygons; got {type(explored_area).__name__}"
+        )
+    _geo_crs_check(explored_area, deposit, "the explored area")
+    geoms = [g for g in np.asarray(geometry.values, dtype=object) if g is not None]
+    if not geoms:
+        raise GeometryError("the explored area has no geometry")
+    return shapely.union_all(geoms)
+
+
+def _nice_length(target: float) -> float:
+    """The largest 1, 2 or 5 x 10**k not above `target` (a round scale-bar length)."""
+    exponent = math.floor(math.log10(target))
+    for mantissa in (5.0, 2.0, 1.0):
+        length = mantissa * 10.0**exponent
+        if length <= target * (1 + 1e-12):
+            return length
+    return 10.0**exponent  # pragma: no cover - 1 x 10**k always fits
+
+
+def _length_text(length_m: float) -> str:
+    """``500.0`` -> ``"500 m"``; ``2000.0`` -> ``"2 km"``."""
+    if length_m >= 1000:
+        return f"{length_m / 1000:g} km"
+    return f"{length_m:g} m"
+
+
+def _draw_scalebar(ax: Any, obstacles: Any) -> None:
+    """A round-length scale bar in a corner free of `obstacles` (a shapely geometry)."""
+    import matplotlib.patheffects as pe
+    import shapely
+    from matplotlib.lines import Line2D
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width, height = x1 - x0, y1 - y0
+    length = _nice_length(width / 5.0)
+    margin_x, margin_y, box_h = 0.04 * width, 0.05 * height, 0.09 * height
+    corners = [
+        (x0 + margin_x, y0 + margin_y),
+        (x1 - margin_x - length, y0 + margin_y),
+        (x0 + margin_x, y1 - margin_y - box_h),
+        (x1 - margin_x - length, y1 - margin_y - box_h),
+    ]
+    for start, base in corners:
+        region = shapely.box(start - 0.02 * width, base - 0.01 * height,
+                             start + length + 0.02 * width, base + box_h)
+        if obstacles is None or not shapely.intersects(region, obstacles):
+            break
+    else:
+        # Every corner is busy: make room below the map and put the bar there.
+        y0 -= box_h + 2 * margin_y
+        ax.set_ylim(y0, y1)
+        start, base = x0 + margin_x, y0 + margin_y
+    halo = [pe.withStroke(linewidth=6, foreground="white")]
+    bar = Line2D([start, start + length], [base, base], color="black", linewidth=4,
+                 solid_capstyle="butt", zorder=6, gid="scalebar", path_effects=halo)
+    ax.add_line(bar)
+    ax.annotate(
+        _length_text(length), xy=(start + length / 2, base), xytext=(0, 5),
+        textcoords="offset points", ha="center", va="bottom", zorder=6, gid="scalebar",
+        path_effects=[pe.withStroke(linewidth=3, foreground="white")],
+    )
+
+
+def plot_zones(
+    deposit: Any,
+    ax: Any = None,
+    *,
+    collars: Any = None,
+    labels: bool = True,
+    scalebar: bool = True,
+    explored_area: Any = None,
+) -> Axes:
+    """
+    Draw a plan map of a deposit's zones, with drillhole collars and a scale bar.
+
+    Parameters
+    ----------
+    deposit : Deposit
+        The deposit; its zone footprints are drawn filled and semi-transparent, one
+        colour per zone (matplotlib's colour cycle).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+    collars : pandas.DataFrame or geopandas.GeoDataFrame, optional
+        Drillhole collars: a DataFrame with ``easting_m`` and ``northing_m`` (metres in
+        the deposit's CRS) or a GeoDataFrame of points (in the deposit's CRS).
+    labels : bool, default True
+        Write each zone's name at a point inside it.
+    scalebar : bool, default True
+        Draw a scale bar of a round length (about a fifth of the map's width) in a
+        corner clear of the zones and collars.
+    explored_area : shapely geometry, geopandas.GeoSeries or GeoDataFrame, optional
+        Outline of the explored area (polygons), drawn dashed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Axes with equal aspect, ``Easting (m)`` and ``Northing (m)`` labels, and the
+        deposit's name and CRS in the title.
+
+    Raises
+    ------
+    InputError
+        Not a Deposit; collars without coordinate columns or with NaN coordinates.
+    CRSError
+        Collars or explored area in another CRS than the deposit.
+    GeometryError
+        Collars that are not points, or an explored area that is not polygonal.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from shapely import box
+    >>> from raremin.deposit import Deposit, Zone
+    >>> from raremin.plotting import plot_zones
+    >>> dep = Deposit("Example", [Zone("A", box(0, 0, 1500, 800), 760, 460, 2.65),
+    ...                           Zone("B", box(2000, 200, 2600, 900), 760, 460, 2.65)],
+    ...               crs="EPSG:32643")
+    >>> holes = pd.DataFrame({"easting_m": [300.0, 900.0, 2300.0],
+    ...                       "northing_m": [400.0, 500.0, 600.0]})
+    >>> ax = plot_zones(dep, collars=holes)
+    >>> sorted(t.get_text() for t in ax.texts)
+    ['500 m', 'A', 'B']
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'drillhole collars (3)'
+    """
+    import shapely
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import PathPatch
+
+    from .deposit import Deposit
+
+    if not isinstance(deposit, Deposit):
+        raise InputError(f"deposit must be a raremin Deposit; got {type(deposit).__name__}")
+    collar_xy = None if collars is None else _collar_xy(collars, deposit)
+    explored = None
+    if explored_area is not None:
+        explored = _polygons(_explored_geometry(explored_area, deposit), "the explored area")
+
+    ax, created = _start(ax)
+    palette = _cycle_colors()
+    obstacles = []
+    for k, zone in enumerate(deposit.zones):
+        color = palette[k % len(palette)]
+        for part in _polygons(zone.footprint, f"zone {zone.name!r} footprint"):
+            ax.add_patch(PathPatch(
+                _polygon_path(part), facecolor=to_rgba(color, 0.35), edgecolor=color,
+                linewidth=1.5, label=zone.name, zorder=2,
+            ))
+        obstacles.append(zone.footprint)
+        if labels:
+            point = zone.footprint.representative_point()
+            ax.text(point.x, point.y, zone.name, ha="center", va="center",
+                    fontweight="bold", zorder=5, clip_on=True,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
+                          "alpha": 0.85, "linewidth": 0})
+
+    handles = []
+    if explored is not None:
+        for i, part in enumerate(explored):
+            patch = PathPatch(
+                _polygon_path(part), fill=False, edgecolor="0.25", linestyle="--",
+                linewidth=1.2, zorder=3, label="explored area" if i == 0 else "_explored area",
+            )
+            ax.add_patch(patch)
+            if i == 0:
+                handles.append(patch)
+            obstacles.append(part.exterior)
+    if collar_xy is not None:
+        x, y = collar_xy
+        handles.insert(0, ax.scatter(
+            x, y, s=10, color="black", marker="o", linewidths=0, zorder=4,
+            label=f"drillhole collars ({x.size})",
+        ))
+        if x.size:
+            obstacles.append(shapely.MultiPoint(np.column_stack([x, y])))
+
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.set_xlim(*ax.get_xlim())
+    ax.set_ylim(*ax.get_ylim())
+    ax.ticklabel_format(useOffset=False, style="plain")
+    if created:
+        _fit_figure_to_map(ax)
+    ax.set_xlabel("Easting (m)")
+    ax.set_ylabel("Northing (m)")
+    crs = deposit.crs
+    epsg = crs.to_epsg()
+    crs_text = f"{crs.name} (EPSG:{epsg})" if epsg is not None else crs.name
+    ax.set_title(f"{deposit.name}\n{crs_text}")
+    if scalebar:
+        _draw_scalebar(ax, shapely.union_all(obstacles) if obstacles else None)
+    if handles:
+        ax.legend(handles=handles, loc="best", fontsize="small")
+    if created:
+        ax.figure.tight_layout()
+    _space_easting_ticks(ax)
+    return ax
+
+
+def _fit_figure_to_map(ax: Any) -> None:
+    """Give a figure made here the map's shape, so the map is not a narrow strip."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    ratio = (x1 - x0) / (y1 - y0)
+    map_h = min(5.5, 8.0 / ratio)
+    map_w = min(max(map_h * ratio, 3.0), 8.0)
+    ax.figure.set_size_inches(map_w + 1.8, map_h + 1.4)
+
+
+def _space_easting_ticks(ax: Any) -> None:
+    """Fewer easting ticks on a narrow map, so the long coordinate labels do not touch."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.apply_aspect()
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    x0, x1 = ax.get_xlim()
+    digits = len(f"{max(abs(x0), abs(x1)):.0f}") + 1
+    label_in = 0.6 * digits * 10.0 / 72.0  # about 0.6 em per digit at 10 pt
+    nbins = max(2, int(width_in / (1.7 * label_in)))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
