@@ -1,0 +1,377 @@
+"""
+Grade estimation onto a block model, zone by zone.
+
+:func:`assign_zones` tags samples with the zone that contains them;
+:func:`estimate` fits an estimator (:class:`~raremin.geostats.idw.InverseDistance`,
+:class:`~raremin.geostats.idw.NearestSample`, later kriging) to the samples of each
+zone and predicts every grade at the centres of that zone's parcels, with hard
+boundaries: a zone's blocks are estimated from that zone's samples only.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from shapely import box
+>>> from raremin.deposit import Deposit, Zone
+>>> from raremin.estimation import assign_zones, estimate
+>>> from raremin.geostats import InverseDistance
+>>> from raremin.grid import BlockGrid, BlockModel
+>>> dep = Deposit("D", [Zone("A", box(0, 0, 40, 20), 20, 0, 2.6)], crs=32643)
+>>> model = BlockModel.from_deposit(dep, BlockGrid.covering(dep, (20, 20, 20)))
+>>> samples = pd.DataFrame({"easting_m": [0.0, 40.0], "northing_m": [10.0, 10.0],
+...                         "elevation_m": [10.0, 10.0], "nd_ppm": [300.0, 500.0]})
+>>> samples["zone"] = assign_zones(samples, dep)
+>>> estimate(model, samples, InverseDistance()).arrays["nd_ppm"]
+array([320., 480.])
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .chemistry import grade_columns
+from .deposit import Deposit, Zone, as_crs, check_same_crs, zones_of
+from .errors import CRSError, InputError
+from .grid import BlockModel
+
+__all__ = ["assign_zones", "estimate"]
+
+logger = logging.getLogger(__name__)
+
+COORDINATE_COLUMNS = ("easting_m", "northing_m", "elevation_m")
+
+#: How many hole ids a warning about unused samples names.
+_HOLES_SHOWN = 5
+
+
+def _coordinates(samples: pd.DataFrame, coords: Sequence[str]) -> np.ndarray:
+    """The coordinate columns as a finite (n, d) float array."""
+    names = [coords] if isinstance(coords, str) else list(coords)
+    missing = [c for c in names if c not in samples.columns]
+    if missing:
+        raise InputError(
+            f"samples lack coordinate column(s) {missing}; columns present: "
+            f"{list(samples.columns)} (pass coords=(east, north, elevation) to name them)"
+        )
+    try:
+        xyz = samples[names].to_numpy(dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"coordinate columns {names} must be numeric ({err})") from None
+    bad = ~np.isfinite(xyz).all(axis=1)
+    if bad.any():
+        row = samples.index[np.flatnonzero(bad)[0]]
+        raise InputError(
+            f"{int(bad.sum())} sample(s) have missing or infinite coordinates (first: row "
+            f"{row!r}); remove them or fill them before this step"
+        )
+    return xyz
+
+
+def _sample_crs(samples: Any, crs: Any) -> Any:
+    """The samples' CRS: the GeoDataFrame's, or `crs`, checked to agree."""
+    own = as_crs(getattr(samples, "crs", None)) if hasattr(samples, "geometry") else None
+    given = as_crs(crs)
+    if own is not None and given is not None and not own.equals(given):
+        raise CRSError(
+            f"the samples' GeoDataFrame is in {own.name} but crs={crs!r} was passed; "
+            f"drop crs= or reproject the samples with to_crs()"
+        )
+    return own if own is not None else given
+
+
+def assign_zones(
+    samples: pd.DataFrame,
+    deposit: Deposit | Zone | Sequence[Zone],
+    *,
+    coords: Sequence[str] = COORDINATE_COLUMNS,
+) -> pd.Series:
+    """
+    The zone holding each sample.
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame or geopandas.GeoDataFrame
+        Samples with coordinate columns in metres, in the deposit's CRS. A
+        GeoDataFrame's CRS is checked against the deposit's.
+    deposit : Deposit, Zone or sequence of Zone
+        The zones (prisms between ``bottom_m`` and ``top_m``).
+    coords : sequence of str, default ("easting_m", "northing_m", "elevation_m")
+        Coordinate columns. With two names only the footprints are tested (the
+        elevation is ignored).
+
+    Returns
+    -------
+    pandas.Series
+        Zone name per sample (the samples' index, name ``"zone"``); ``""`` for
+        samples outside every zone.
+
+    Raises
+    ------
+    InputError
+        Missing or non-finite coordinates.
+    CRSError
+        A GeoDataFrame in another CRS than the deposit.
+
+    Notes
+    -----
+    A sample is in a zone when its plan position intersects the footprint
+    (:func:`shapely.intersects_xy`: points on the boundary count as inside) and
+    ``bottom_m <= elevation <= top_m``. A sample on a boundary shared by two zones
+    goes to the first of them in the deposit's order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from shapely import box
+    >>> from raremin.deposit import Zone
+    >>> from raremin.estimation import assign_zones
+    >>> zones = [Zone("A", box(0, 0, 10, 10), 50, 0, 2.6),
+    ...          Zone("B", box(10, 0, 20, 10), 50, 0, 2.6)]
+    >>> pts = pd.DataFrame({"easting_m": [5.0, 15.0, 10.0, 5.0, 30.0],
+    ...                     "northing_m": [5.0, 5.0, 5.0, 5.0, 5.0],
+    ...                     "elevation_m": [20.0, 20.0, 20.0, 60.0, 20.0]})
+    >>> assign_zones(pts, zones).tolist()
+    ['A', 'B', 'A', '', '']
+    """
+    if not isinstance(samples, pd.DataFrame):
+        raise InputError(f"samples must be a DataFrame; got {type(samples).__name__}")
+    zones = zones_of(deposit)
+    if isinstance(deposit, Deposit):
+        check_same_crs(deposit.crs, _sample_crs(samples, None), "the samples")
+    xyz = _coordinates(samples, coords)
+    if xyz.shape[1] not in (2, 3):
+        raise InputError(f"coords must name 2 or 3 columns; got {list(coords)}")
+    names = np.full(len(samples), "", dtype=object)
+    free = np.ones(len(samples), dtype=bool)
+    for zone in zones:
+        inside = free & shapely.intersects_xy(zone.footprint, xyz[:, 0], xyz[:, 1])
+        if xyz.shape[1] == 3:
+            inside &= (xyz[:, 2] >= zone.bottom_m) & (xyz[:, 2] <= zone.top_m)
+        names[inside] = zone.name
+        free &= ~inside
+    return pd.Series(names, index=samples.index, name="zone", dtype=object)
+
+
+def _grade_table(samples: pd.DataFrame, grades: Any) -> tuple[list[str], np.ndarray]:
+    """The grade columns to estimate and their values (n, k), complete."""
+    if grades is None:
+        names = list(grade_columns(samples))
+        if not names:
+            raise InputError(
+                f"no rare-earth grade column found in the samples (columns: "
+                f"{list(samples.columns)}); name them <species>_<unit> (e.g. nd_ppm, "
+                f"nd2o3_pct) or pass grades=[...]"
+            )
+    else:
+        names = [grades] if isinstance(grades, str) else list(grades)
+        if not names:
+            raise InputError("grades is empty; name at least one column to estimate")
+        missing = [g for g in names if g not in samples.columns]
+        if missing:
+            raise InputError(
+                f"grade column(s) {missing} not in the samples; columns present: "
+                f"{list(samples.columns)}"
+            )
+    try:
+        table = samples[names].to_numpy(dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"grade columns {names} must be numeric ({err})") from None
+    bad = ~np.isfinite(table)
+    if bad.any():
+        parts = []
+        for j in np.flatnonzero(bad.any(axis=0)):
+            rows = np.flatnonzero(bad[:, j])
+            parts.append(f"{names[j]} ({rows.size}, first at row {samples.index[rows[0]]!r})")
+        raise InputError(
+            f"missing or infinite grades in {', '.join(parts)}; all grades are estimated "
+            f"from the same samples: drop those rows (samples.dropna(subset=[...])) or "
+            f"estimate the columns separately"
+        )
+    return names, table
+
+
+def _check_estimator(estimator: Any) -> None:
+    for method in ("clone", "fit", "predict"):
+        if not callable(getattr(estimator, method, None)):
+            raise InputError(
+                f"estimator must have clone(), fit() and predict() (e.g. InverseDistance()); "
+                f"{type(estimator).__name__} has no {method}()"
+            )
+
+
+def _unused_message(samples: pd.DataFrame, unused: np.ndarray, zone_values: pd.Series) -> str:
+    """Log, and describe for a warning, the samples outside the model's zones."""
+    count = int(unused.sum())
+    labels = sorted({v if v else "(outside every zone)" for v in zone_values[unused]})
+    message = (
+        f"{count} of {len(samples)} samples are not in any zone of the block model "
+        f"(zone values {labels}) and were not used"
+    )
+    if "hole_id" in samples.columns:
+        holes = pd.unique(samples.loc[unused, "hole_id"].astype(str))
+        shown = ", ".join(holes[:_HOLES_SHOWN]) + (", ..." if holes.size > _HOLES_SHOWN else "")
+        message += f"; holes {shown}"
+    logger.info("%d of %d samples outside the model's zones were not used", count, len(samples))
+    return message
+
+
+def estimate(
+    model: BlockModel,
+    samples: pd.DataFrame,
+    estimator: Any,
+    *,
+    grades: Sequence[str] | None = None,
+    zone_column: str = "zone",
+    coords: Sequence[str] = COORDINATE_COLUMNS,
+    domains: bool = True,
+    crs: Any = None,
+) -> BlockModel:
+    """
+    Estimate grades at the parcel centres of a block model.
+
+    Parameters
+    ----------
+    model : BlockModel
+        The block model (e.g. :meth:`BlockModel.from_deposit`).
+    samples : pandas.DataFrame or geopandas.GeoDataFrame
+        Samples (composites): coordinate columns in metres, grade columns and, with
+        ``domains=True``, a zone column (from :func:`assign_zones`). A
+        GeoDataFrame's CRS is checked against the grid's.
+    estimator : estimator object
+        Anything with ``clone()``, ``fit(coords, values)`` and ``predict(coords,
+        return_diagnostics=True)``, e.g. :class:`~raremin.geostats.idw.InverseDistance`.
+        It is not modified: each fit uses a clone.
+    grades : sequence of str, optional
+        Columns to estimate. Default: every rare-earth grade column recognised by
+        :func:`raremin.chemistry.grade_columns` (``nd_ppm``, ``nd2o3_pct``...).
+        Every listed column must be complete (no NaN) on the samples used.
+    zone_column : str, default "zone"
+        Column with each sample's zone name (``""`` outside every zone).
+    coords : sequence of str, default ("easting_m", "northing_m", "elevation_m")
+        Coordinate columns, one per axis of the grid.
+    domains : bool, default True
+        True: hard boundaries, each zone estimated from its own samples only;
+        samples in no zone of the model are not used (a UserWarning gives their
+        count). False: every sample informs every zone (soft boundaries).
+    crs : pyproj CRS or anything pyproj accepts, optional
+        CRS of a plain DataFrame's coordinates, checked against the grid's.
+
+    Returns
+    -------
+    BlockModel
+        A new model with a float64 array per grade column (**NaN where not
+        estimated**: fewer samples than the estimator's ``min_samples`` within its
+        search), plus ``n_samples`` (int, samples used) and ``mean_distance_m``
+        (metres).
+
+    Raises
+    ------
+    InputError
+        Missing coordinate, grade or zone column (the message lists the columns
+        present), missing grades, no grade column found, a zone without samples
+        (the message gives the sample count per zone), or a bad estimator.
+    CRSError
+        Samples in another CRS than the grid.
+
+    Warns
+    -----
+    UserWarning
+        With ``domains=True``, when samples lie in no zone of the model (their count
+        and the first hole ids, if there is a ``hole_id`` column). The count is also
+        logged (logger ``raremin.estimation``, level INFO).
+
+    Notes
+    -----
+    Blocks are estimated at their centres (point estimates), so every parcel of a
+    block gets the estimate of its zone at the block centre. See the estimator for
+    the formula, e.g. Shepard (1968) for inverse distance weighting.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from shapely import box
+    >>> from raremin.deposit import Deposit, Zone
+    >>> from raremin.estimation import assign_zones, estimate
+    >>> from raremin.geostats import NearestSample
+    >>> from raremin.grid import BlockGrid, BlockModel
+    >>> dep = Deposit("D", [Zone("A", box(0, 0, 20, 10), 10, 0, 2.6),
+    ...                     Zone("B", box(20, 0, 40, 10), 10, 0, 2.6)], crs=32643)
+    >>> model = BlockModel.from_deposit(dep, BlockGrid.covering(dep, 10))
+    >>> samples = pd.DataFrame({"easting_m": [2.0, 38.0], "northing_m": [5.0, 5.0],
+    ...                         "elevation_m": [5.0, 5.0], "la_ppm": [150.0, 90.0]})
+    >>> samples["zone"] = assign_zones(samples, dep)
+    >>> out = estimate(model, samples, NearestSample())
+    >>> out.arrays["la_ppm"], out.arrays["n_samples"]
+    (array([150., 150.,  90.,  90.]), array([1, 1, 1, 1]))
+    >>> estimate(model, samples, NearestSample(radius=12.0)).arrays["la_ppm"]
+    array([150.,  nan,  nan,  90.])
+    """
+    if not isinstance(model, BlockModel):
+        raise InputError(f"model must be a BlockModel; got {type(model).__name__}")
+    if not isinstance(samples, pd.DataFrame):
+        raise InputError(f"samples must be a DataFrame; got {type(samples).__name__}")
+    _check_estimator(estimator)
+    check_same_crs(model.grid.crs, _sample_crs(samples, crs), "the samples")
+    names = [coords] if isinstance(coords, str) else list(coords)
+    if len(names) != model.grid.ndim:
+        raise InputError(
+            f"coords must name {model.grid.ndim} columns, one per axis of the grid; got {names}"
+        )
+    xyz = _coordinates(samples, names)
+    grade_names, table = _grade_table(samples, grades)
+
+    centres = model.centres()
+    n = model.n_parcels
+    out = np.full((n, len(grade_names)), np.nan)
+    n_samples = np.zeros(n, dtype=np.int64)
+    mean_distance = np.full(n, np.nan)
+
+    if domains:
+        if zone_column not in samples.columns:
+            raise InputError(
+                f"samples have no {zone_column!r} column; tag them first with "
+                f"samples[{zone_column!r}] = assign_zones(samples, deposit), name the "
+                f"column with zone_column=, or use domains=False"
+            )
+        zone_values = samples[zone_column].fillna("").astype(str).reset_index(drop=True)
+        counts = {z: int((zone_values == z).sum()) for z in model.zone_names}
+        empty = [z for z, c in counts.items() if c == 0]
+        if empty:
+            outside = len(samples) - sum(counts.values())
+            per_zone = ", ".join(f"{z}: {c}" for z, c in counts.items())
+            raise InputError(
+                f"zone(s) {empty} have no samples (samples per zone: {per_zone}; in no "
+                f"zone of the model: {outside}); check {zone_column!r} and the zone "
+                f"geometry, or estimate with domains=False"
+            )
+        unused = ~zone_values.isin(model.zone_names).to_numpy()
+        if unused.any():
+            message = _unused_message(samples, unused, zone_values)
+            warnings.warn(message, UserWarning, stacklevel=2)
+        groups = [
+            (model.zone_mask(z), (zone_values == z).to_numpy()) for z in model.zone_names
+        ]
+    else:
+        groups = [(np.ones(n, dtype=bool), np.ones(len(samples), dtype=bool))]
+
+    for parcels, used in groups:
+        if not parcels.any():
+            continue
+        fitted = estimator.clone().fit(xyz[used], table[used])
+        est, diag = fitted.predict(centres[parcels], return_diagnostics=True)
+        out[parcels] = np.asarray(est, dtype=float).reshape(-1, len(grade_names))
+        n_samples[parcels] = diag["n_samples"]
+        mean_distance[parcels] = diag["mean_distance_m"]
+
+    missed = int(np.isnan(out).any(axis=1).sum())
+    if missed:
+        logger.info("%d of %d parcels not estimated (too few samples in the search)", missed, n)
+    arrays = {g: np.ascontiguousarray(out[:, j]) for j, g in enumerate(grade_names)}
+    arrays.update(n_samples=n_samples, mean_distance_m=mean_distance)
+    return model.with_arrays(**arrays)

@@ -1,0 +1,229 @@
+"""Tests of raremin.estimation: zone assignment and block estimation with hard boundaries."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely import box, points
+
+from raremin.deposit import Deposit, Zone
+from raremin.errors import CRSError, InputError
+from raremin.estimation import assign_zones, estimate
+from raremin.geostats.idw import InverseDistance, NearestSample
+from raremin.geostats.neighbourhood import Neighbourhood
+from raremin.grid import BlockGrid, BlockModel
+
+GRADES = {"A": {"nd_ppm": 300.0, "pr_ppm": 80.0}, "B": {"nd_ppm": 700.0, "pr_ppm": 150.0}}
+
+
+@pytest.fixture()
+def deposit() -> Deposit:
+    zones = [
+        Zone("A", box(0, 0, 100, 100), top_m=50, bottom_m=0, density_t_m3=2.6),
+        Zone("B", box(100, 0, 200, 100), top_m=50, bottom_m=0, density_t_m3=2.7),
+    ]
+    return Deposit("Two zones", zones, crs="EPSG:32643")
+
+
+@pytest.fixture()
+def model(deposit) -> BlockModel:
+    return BlockModel.from_deposit(deposit, BlockGrid.covering(deposit, (25, 25, 25)))
+
+
+def make_samples(per_zone: int = 10, outside: int = 0, seed: int = 0) -> pd.DataFrame:
+    """Samples with a constant grade per zone, plus samples beyond both zones."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for name, x0 in (("A", 0.0), ("B", 100.0)):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "hole_id": [f"{name}{i:02d}" for i in range(per_zone)],
+                    "easting_m": rng.uniform(x0 + 1, x0 + 99, per_zone),
+                    "northing_m": rng.uniform(1, 99, per_zone),
+                    "elevation_m": rng.uniform(1, 49, per_zone),
+                    **{k: np.full(per_zone, v) for k, v in GRADES[name].items()},
+                }
+            )
+        )
+    if outside:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "hole_id": [f"X{i:02d}" for i in range(outside)],
+                    "easting_m": rng.uniform(300, 400, outside),
+                    "northing_m": rng.uniform(0, 100, outside),
+                    "elevation_m": rng.uniform(0, 50, outside),
+                    "nd_ppm": np.full(outside, 5000.0),
+                    "pr_ppm": np.full(outside, 900.0),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture()
+def samples(deposit) -> pd.DataFrame:
+    frame = make_samples()
+    frame["zone"] = assign_zones(frame, deposit)
+    return frame
+
+
+# ------------------------------------------------------------------------ assign_zones
+
+
+def test_assign_zones_inside_outside_boundary_and_vertical_limits(deposit) -> None:
+    pts = pd.DataFrame(
+        {
+            "easting_m": [50, 150, 100, 0, 50, 50, 50, 50, 250, 50],
+            "northing_m": [50, 50, 50, 50, 100, 50, 50, 50, 50, -0.001],
+            "elevation_m": [10, 10, 10, 10, 10, 50, 0, 50.001, 10, 10],
+        },
+        index=list("abcdefghij"),
+    )
+    zones = assign_zones(pts, deposit)
+    assert zones.index.tolist() == list("abcdefghij") and zones.name == "zone"
+    # a, b inside; c on the shared edge goes to the first zone; d, e on outer edges;
+    # f at the top, g at the bottom; h above the top; i beyond; j just south
+    assert zones.tolist() == ["A", "B", "A", "A", "A", "A", "A", "", "", ""]
+
+
+def test_assign_zones_plan_only_and_errors(deposit) -> None:
+    pts = pd.DataFrame({"x": [50.0, 150.0, 500.0], "y": [50.0, 50.0, 50.0]})
+    assert assign_zones(pts, deposit, coords=("x", "y")).tolist() == ["A", "B", ""]
+    with pytest.raises(InputError, match=r"lack coordinate column\(s\) \['elevation_m'\]"):
+        assign_zones(pd.DataFrame({"easting_m": [1.0], "northing_m": [1.0]}), deposit)
+    with pytest.raises(InputError, match="missing or infinite coordinates"):
+        assign_zones(pts.assign(y=[1.0, np.nan, 2.0]), deposit, coords=("x", "y"))
+
+
+def test_assign_zones_checks_geodataframe_crs(deposit) -> None:
+    frame = make_samples(per_zone=2)
+    geo = gpd.GeoDataFrame(
+        frame, geometry=points(frame[["easting_m", "northing_m"]].to_numpy()), crs=4326
+    )
+    with pytest.raises(CRSError, match="CRS mismatch"):
+        assign_zones(geo, deposit)
+    assert assign_zones(geo.set_crs(32643, allow_override=True), deposit).tolist() == [
+        "A", "A", "B", "B",
+    ]
+
+
+# ---------------------------------------------------------------------------- estimate
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [InverseDistance(), InverseDistance(power=1, neighbourhood=Neighbourhood(max_samples=4)),
+     NearestSample()],
+)
+def test_hard_boundaries_use_only_each_zones_samples(model, samples, estimator) -> None:
+    out = estimate(model, samples, estimator)
+    assert isinstance(out, BlockModel) and out is not model
+    for zone, grades in GRADES.items():
+        mask = out.zone_mask(zone)
+        for column, value in grades.items():
+            np.testing.assert_allclose(out.arrays[column][mask], value, rtol=1e-13)
+    assert out.arrays["nd_ppm"].dtype == np.float64
+    assert out.arrays["n_samples"].dtype.kind == "i"
+    assert set(out.arrays) == {"density_t_m3", "nd_ppm", "pr_ppm", "n_samples", "mean_distance_m"}
+    assert "nd_ppm" not in model.arrays  # the input model is unchanged
+    assert not hasattr(estimator, "search_")  # the estimator is cloned, not fitted
+
+
+def test_estimate_equals_a_direct_fit_per_zone(model, samples) -> None:
+    rng = np.random.default_rng(9)
+    samples = samples.assign(nd_ppm=rng.lognormal(6, 0.5, len(samples)))
+    idw = InverseDistance(neighbourhood=Neighbourhood(max_samples=5))
+    out = estimate(model, samples, idw, grades=["nd_ppm"])
+    centres = model.centres()
+    xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    for zone in ("A", "B"):
+        mask = model.zone_mask(zone)
+        used = (samples["zone"] == zone).to_numpy()
+        direct, diag = idw.clone().fit(xyz[used], samples["nd_ppm"][used]).predict(
+            centres[mask], return_diagnostics=True
+        )
+        np.testing.assert_array_equal(out.arrays["nd_ppm"][mask], direct)
+        np.testing.assert_array_equal(out.arrays["n_samples"][mask], diag["n_samples"])
+        np.testing.assert_array_equal(out.arrays["mean_distance_m"][mask],
+                                      diag["mean_distance_m"])
+    assert "pr_ppm" not in out.arrays
+
+
+def test_domains_false_uses_every_sample(model, samples) -> None:
+    out = estimate(model, samples.drop(columns="zone"), InverseDistance(), domains=False)
+    a = out.zone_mask("A")
+    values = out.arrays["nd_ppm"]
+    assert np.all((values[a] > 300) & (values[a] < 700))  # B's samples now count in A
+    xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    direct = InverseDistance().fit(xyz, samples[["nd_ppm", "pr_ppm"]]).predict(model.centres())
+    np.testing.assert_array_equal(values, direct[:, 0])
+    np.testing.assert_array_equal(out.arrays["pr_ppm"], direct[:, 1])
+
+
+def test_zone_without_samples_raises(model, samples) -> None:
+    only_a = samples[samples["zone"] == "A"]
+    with pytest.raises(InputError, match=r"\['B'\] have no samples.*A: 10, B: 0"):
+        estimate(model, only_a, InverseDistance())
+
+
+def test_samples_outside_the_zones_warn_and_are_not_used(model, deposit, caplog) -> None:
+    frame = make_samples(outside=3)
+    frame["zone"] = assign_zones(frame, deposit)
+    with caplog.at_level(logging.INFO, logger="raremin.estimation"):
+        with pytest.warns(UserWarning, match=r"3 of 23 samples.*holes X00, X01, X02") as rec:
+            out = estimate(model, frame, InverseDistance())
+    assert rec[0].filename == __file__  # stacklevel points at the caller
+    assert any("3 of 23" in r.getMessage() for r in caplog.records)
+    assert np.nanmax(out.arrays["nd_ppm"]) == pytest.approx(700.0)  # 5000s not used
+
+
+def test_no_warning_when_every_sample_is_used(model, samples) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimate(model, samples, NearestSample())
+
+
+def test_not_estimated_parcels_are_nan(model, samples) -> None:
+    out = estimate(model, samples, NearestSample(radius=15.0))
+    nd = out.arrays["nd_ppm"]
+    missing = np.isnan(nd)
+    assert missing.any() and (~missing).any()
+    np.testing.assert_array_equal(out.arrays["n_samples"][missing], 0)
+    assert np.isnan(out.arrays["mean_distance_m"][missing]).all()
+
+
+def test_grade_column_errors(model, samples) -> None:
+    with pytest.raises(InputError, match=r"\['dy_ppm'\] not in the samples; columns present"):
+        estimate(model, samples, InverseDistance(), grades=["nd_ppm", "dy_ppm"])
+    with pytest.raises(InputError, match="no rare-earth grade column"):
+        estimate(model, samples.drop(columns=["nd_ppm", "pr_ppm"]), InverseDistance())
+    with pytest.raises(InputError, match=r"pr_ppm \(1, first at row 4\)"):
+        estimate(model, samples.assign(pr_ppm=samples["pr_ppm"].where(samples.index != 4)),
+                 InverseDistance())
+
+
+def test_missing_zone_column_tells_to_assign_zones(model, samples) -> None:
+    with pytest.raises(InputError, match=r"assign_zones\(samples, deposit\)"):
+        estimate(model, samples.drop(columns="zone"), InverseDistance())
+    with pytest.raises(InputError, match="must have clone"):
+        estimate(model, samples, object())
+
+
+def test_crs_mismatch_raises(model, samples) -> None:
+    geo = gpd.GeoDataFrame(
+        samples, geometry=points(samples[["easting_m", "northing_m"]].to_numpy()), crs=4326
+    )
+    with pytest.raises(CRSError, match="CRS mismatch"):
+        estimate(model, geo, InverseDistance())
+    with pytest.raises(CRSError, match="CRS mismatch"):
+        estimate(model, samples, InverseDistance(), crs="EPSG:32644")
+    same = geo.set_crs(32643, allow_override=True)
+    out = estimate(model, same, NearestSample())
+    assert np.isfinite(out.arrays["nd_ppm"]).all()
