@@ -16,7 +16,22 @@ Grade distributions (:mod:`raremin.distributions`)
     :class:`Lognormal`, :class:`Normal`, :class:`Gamma`, :class:`Truncated`,
     :class:`Empirical`, :class:`Mixture`, :func:`fit_distribution`, :func:`compare_fits`.
 Grade-tonnage (:mod:`raremin.tonnage`)
-    :func:`analytic_grade_tonnage`, :class:`GradeTonnage`, :func:`check_cutoffs`.
+    :func:`grade_tonnage`, :func:`analytic_grade_tonnage`, :class:`GradeTonnage`,
+    :func:`contained`, :func:`contained_basket`, :func:`check_cutoffs`.
+Deposits and zones (:mod:`raremin.deposit`)
+    :class:`Deposit`, :class:`Zone`.
+Block grids and models (:mod:`raremin.grid`)
+    :class:`BlockGrid`, :class:`BlockModel`, :func:`zone_proportions`.
+Estimation (:mod:`raremin.estimation`, :mod:`raremin.geostats`)
+    :func:`estimate`, :func:`assign_zones`, :class:`InverseDistance`,
+    :class:`NearestSample`, :class:`Neighbourhood`, :class:`NeighbourSearch`,
+    :func:`anisotropy_matrix`.
+The workflow (:mod:`raremin.workflow`) and the ``raremin`` command (:mod:`raremin.cli`)
+    :func:`assess`, :class:`Assessment`, :func:`basket_arrays`.
+Charts (:mod:`raremin.plotting`)
+    :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`.
+Bundled data (:mod:`raremin.datasets`)
+    :func:`load_kuirektykol` (SYNTHETIC data calibrated to public figures).
 Errors (:mod:`raremin.errors`)
     :class:`RareminError` and its subclasses.
 
@@ -29,7 +44,20 @@ Examples
 array([67.5, 21.3])
 """
 
-from . import chemistry, distributions, errors, tonnage, units
+from . import (
+    chemistry,
+    datasets,
+    deposit,
+    distributions,
+    errors,
+    estimation,
+    geostats,
+    grid,
+    plotting,
+    tonnage,
+    units,
+    workflow,
+)
 from ._version import __version__
 from .chemistry import (
     ELEMENTS,
@@ -50,6 +78,8 @@ from .chemistry import (
     tree_to_treo,
     treo_to_tree,
 )
+from .datasets import load_kuirektykol
+from .deposit import Deposit, Zone
 from .distributions import (
     Empirical,
     FitResult,
@@ -72,7 +102,24 @@ from .errors import (
     RareminError,
     UnitError,
 )
-from .tonnage import GradeTonnage, analytic_grade_tonnage, check_cutoffs
+from .estimation import assign_zones, estimate
+from .geostats import (
+    InverseDistance,
+    NearestSample,
+    Neighbourhood,
+    NeighbourSearch,
+    anisotropy_matrix,
+)
+from .grid import BlockGrid, BlockModel, zone_proportions
+from .plotting import plot_grade_tonnage, plot_histogram, plot_zones
+from .tonnage import (
+    GradeTonnage,
+    analytic_grade_tonnage,
+    check_cutoffs,
+    contained,
+    contained_basket,
+    grade_tonnage,
+)
 from .units import (
     GRADE_UNITS,
     TONNAGE_UNITS,
@@ -82,6 +129,7 @@ from .units import (
     grade_unit,
     unit_suffix,
 )
+from .workflow import Assessment, assess, basket_arrays
 
 __all__ = [
     "ELEMENTS",
@@ -89,11 +137,15 @@ __all__ = [
     "OXIDE_FACTORS",
     "RARE_EARTHS",
     "TONNAGE_UNITS",
+    "Assessment",
     "BasisError",
     "Basket",
+    "BlockGrid",
+    "BlockModel",
     "CRSError",
     "ChemistryError",
     "ConvergenceError",
+    "Deposit",
     "Element",
     "Empirical",
     "FitResult",
@@ -102,37 +154,62 @@ __all__ = [
     "GradeDistribution",
     "GradeTonnage",
     "InputError",
+    "InverseDistance",
     "Lognormal",
     "Mixture",
+    "NearestSample",
+    "NeighbourSearch",
+    "Neighbourhood",
     "Normal",
     "RareminError",
     "Truncated",
     "UnitError",
+    "Zone",
     "__version__",
     "analytic_grade_tonnage",
+    "anisotropy_matrix",
+    "assess",
+    "assign_zones",
     "basket",
+    "basket_arrays",
     "basket_shares",
     "basket_total",
     "check_cutoffs",
     "chemistry",
     "compare_fits",
+    "contained",
+    "contained_basket",
     "convert_grade",
     "convert_tonnage",
+    "datasets",
+    "deposit",
     "distributions",
     "element",
     "element_to_oxide",
     "errors",
+    "estimate",
+    "estimation",
     "fit_distribution",
+    "geostats",
     "grade_columns",
     "grade_factor",
+    "grade_tonnage",
     "grade_unit",
+    "grid",
+    "load_kuirektykol",
     "oxide_factor",
     "oxide_formula",
     "oxide_to_element",
     "parse_grade_column",
+    "plot_grade_tonnage",
+    "plot_histogram",
+    "plot_zones",
+    "plotting",
     "tonnage",
     "tree_to_treo",
     "treo_to_tree",
     "unit_suffix",
     "units",
+    "workflow",
+    "zone_proportions",
 ]

@@ -159,8 +159,8 @@ def assess_command(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .assess import assess
     from .units import unit_suffix
+    from .workflow import assess
 
     progress = _Progress(sys.stderr.isatty())
     progress.step("loading zones and samples")

@@ -13,7 +13,7 @@ Examples
 >>> import numpy as np, pandas as pd
 >>> from shapely import box
 >>> from raremin.deposit import Deposit, Zone
->>> from raremin.assess import assess
+>>> from raremin.workflow import assess
 >>> dep = Deposit("D", [Zone("A", box(0, 0, 100, 100), 50, 0, 2.5)], crs=32643)
 >>> rng = np.random.default_rng(0)
 >>> xyz = rng.uniform([0, 0, 0], [100, 100, 50], size=(60, 3))
@@ -62,7 +62,7 @@ def default_estimator() -> Any:
 
     Examples
     --------
-    >>> from raremin.assess import default_estimator
+    >>> from raremin.workflow import default_estimator
     >>> type(default_estimator()).__name__
     'InverseDistance'
     """
@@ -100,11 +100,11 @@ def basket_arrays(
     Examples
     --------
     >>> import numpy as np
-    >>> from raremin.assess import basket_arrays
+    >>> from raremin.workflow import basket_arrays
     >>> out = basket_arrays({"nd_ppm": np.array([1000.0]), "pr_ppm": np.array([250.0])},
     ...                     baskets=["ndpr"])
     >>> round(float(out["ndpr_pct"][0]), 5)
-    0.14685
+    0.14684
     """
     columns = {k: v for k, v in grade_columns(list(arrays)).items() if v.basis == "element"}
     if not columns:
@@ -152,8 +152,8 @@ class Assessment:
     model : BlockModel
         The block model with estimated element grades, basket totals and diagnostics.
     curve : GradeTonnage
-        Grade-tonnage by zone (leading axis = zones) for the cut-off grade, with every
-        element, oxide and basket reported.
+        Grade-tonnage by zone (leading axis = zones) for the cut-off grade on a fine set
+        of cut-offs (for charts), with every element, oxide and basket reported.
     summary : pandas.DataFrame
         Per zone and cut-off: tonnage, mean cut-off grade, contained TREO, contained
         rare-earth metal (TREE), contained NdPr oxide, with a deposit total per cut-off.
@@ -170,7 +170,7 @@ class Assessment:
 
     Examples
     --------
-    >>> from raremin.assess import Assessment
+    >>> from raremin.workflow import Assessment
     >>> sorted(f.name for f in __import__("dataclasses").fields(Assessment))[:3]
     ['basis', 'curve', 'cutoff_grade']
     """
@@ -259,18 +259,20 @@ def assess(
     key = f"{cutoff_grade}_{unit_suffix(unit)}"
     others = {k: v for k, v in derived.items() if k != key}
     others.update({g: model.arrays[g] for g in grades})
-    curve = grade_tonnage(
-        model.arrays[key],
-        model.tonnage_t(),
-        cut,
-        unit=unit,
-        basis=basis,
-        grade_name=cutoff_grade,
-        others=others,
-        groups=model.zone_code,
-        group_names=model.zone_names,
-    )
-    summary = _summary(curve, unit)
+    table_kwargs = {
+        "unit": unit,
+        "basis": basis,
+        "grade_name": cutoff_grade,
+        "others": others,
+        "groups": model.zone_code,
+        "group_names": model.zone_names,
+    }
+    tonnage = model.tonnage_t()
+    summary = _summary(grade_tonnage(model.arrays[key], tonnage, cut, **table_kwargs), unit)
+    # The curve for charts: 101 cut-offs from 0 to the highest block grade, plus the table's.
+    top = float(np.nanmax(model.arrays[key])) if np.isfinite(model.arrays[key]).any() else 0.0
+    fine = np.unique(np.concatenate([np.linspace(0.0, max(top, float(cut[-1])), 101), cut]))
+    curve = grade_tonnage(model.arrays[key], tonnage, fine, **table_kwargs)
     notes = (
         f"Cut-off grade: {cutoff_grade.upper()} in {unit} on {basis} basis "
         f"({basket('treo').describe()}).",
@@ -280,6 +282,8 @@ def assess(
         f"{outside} sample(s) outside every zone were not used.",
         f"Not estimated (no samples in range): "
         f"{float(np.nansum(curve.not_estimated_t)):,.0f} t.",
+        f"Block size {' x '.join(f'{v:g}' for v in grid.block_size)} m; "
+        f"{model.n_parcels:,} block parcels.",
     )
     return Assessment(deposit, model, curve, summary, cutoff_grade, basis, unit, outside, notes)
 
