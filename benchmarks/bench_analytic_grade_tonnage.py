@@ -11,21 +11,12 @@ Run: ``python benchmarks/bench_analytic_grade_tonnage.py [--n 10000] [--cutoffs 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best_of
 
 from raremin.distributions import Lognormal
 from raremin.tonnage import analytic_grade_tonnage
-
-
-def best_of(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

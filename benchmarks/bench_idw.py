@@ -14,31 +14,14 @@ Run: ``python benchmarks/bench_idw.py [--n-samples 20000] [--n-targets 1000000] 
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
-import time
 import tracemalloc
 
 import numpy as np
+from _timing import best_of, max_rss_mb
 from scipy.spatial import cKDTree
 
 from raremin.geostats.idw import InverseDistance
 from raremin.geostats.neighbourhood import Neighbourhood
-
-
-def best_of(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def max_rss_mb() -> float:
-    """Peak resident set size of this process, MB (ru_maxrss is KB on Linux, B on macOS)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1024**2 if sys.platform == "darwin" else rss / 1024
 
 
 def main() -> None:
