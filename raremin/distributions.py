@@ -129,11 +129,27 @@ class GradeDistribution(ABC):
     # --- the maths subclasses supply -----------------------------------------------
     @abstractmethod
     def pdf(self, x: Any) -> Any:
-        """Probability density at `x` (grades in ``self.unit``)."""
+        """
+        Probability density at `x` (grades in ``self.unit``).
+
+        Examples
+        --------
+        >>> from raremin.distributions import Normal
+        >>> round(float(Normal(0.0, 1.0, unit="pct", basis="oxide").pdf(0.0)), 6)
+        0.398942
+        """
 
     @abstractmethod
     def cdf(self, x: Any) -> Any:
-        """Probability that the grade is at or below `x`."""
+        """
+        Probability that the grade is at or below `x`.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Normal
+        >>> float(Normal(0.1, 0.02, unit="pct", basis="oxide").cdf(0.1))
+        0.5
+        """
 
     def sf(self, x: Any) -> Any:
         """
@@ -149,11 +165,28 @@ class GradeDistribution(ABC):
 
     @abstractmethod
     def ppf(self, q: Any) -> Any:
-        """Quantile: the grade below which a fraction `q` of the population lies."""
+        """
+        Quantile: the grade below which a fraction `q` of the population lies.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Lognormal
+        >>> float(Lognormal(0.0, 1.0, unit="pct", basis="oxide").ppf(0.5))
+        1.0
+        """
 
     @abstractmethod
     def expected_above(self, cutoff: Any) -> Any:
-        """``E[Z 1{Z >= cutoff}]``: grade above the cut-off per unit of the whole population."""
+        """
+        ``E[Z 1{Z >= cutoff}]``: grade above the cut-off per unit of the whole population.
+
+        Examples
+        --------
+        >>> from raremin.distributions import Empirical
+        >>> d = Empirical([1.0, 2.0, 3.0, 4.0], unit="ppm", basis="element")
+        >>> float(d.expected_above(3.0))
+        1.75
+        """
 
     @abstractmethod
     def _expected2_above(self, cutoff: Any) -> Any:

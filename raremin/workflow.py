@@ -231,6 +231,16 @@ def assess(
         Missing columns, a zone without samples, bad cut-offs.
     CRSError
         Samples (GeoDataFrame) in another CRS than the deposit.
+
+    Examples
+    --------
+    >>> import raremin
+    >>> data = raremin.load_kuirektykol()  # SYNTHETIC data
+    >>> dep = raremin.Deposit.from_geodataframe(data.zones, name="Kuirektykol")
+    >>> result = assess(dep, data.samples, block_size=50, cutoffs=[0.0, 0.1])
+    >>> total = result.summary.query("zone == 'Total' and cutoff_pct == 0.0")
+    >>> bool(abs(float(total["tree_t"].iloc[0]) / 0.94e6 - 1) < 0.1)
+    True
     """
     from .estimation import assign_zones, estimate
 
