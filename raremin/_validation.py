@@ -12,6 +12,7 @@ from .units import GRADE_UNITS, grade_unit
 __all__ = [
     "BASES",
     "check_basis",
+    "check_cutoffs",
     "as_float_array",
     "check_finite",
     "check_grades",
@@ -125,3 +126,45 @@ def check_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray:
     if not w.sum() > 0:
         raise InputError(f"{name} sum to zero; at least one sample needs a positive weight")
     return w
+
+
+def check_cutoffs(cutoffs: Any, unit: str = "") -> np.ndarray:
+    """
+    Validate cut-off grades: a 1-D, finite, non-negative, strictly increasing vector.
+
+    Parameters
+    ----------
+    cutoffs : float or array_like
+        Cut-off grades.
+    unit : str, optional
+        Their unit, quoted in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The cut-offs as a 1-D float array.
+
+    Raises
+    ------
+    InputError
+        If a cut-off is NaN, negative, or the sequence is not strictly increasing.
+
+    Examples
+    --------
+    >>> from raremin.tonnage import check_cutoffs
+    >>> check_cutoffs([0.05, 0.1])
+    array([0.05, 0.1 ])
+    """
+    c = np.atleast_1d(check_finite(cutoffs, "cut-off grades"))
+    if c.ndim != 1 or c.size == 0:
+        raise InputError(f"cut-offs must be a non-empty 1-D sequence; got shape {c.shape}")
+    if np.any(c < 0):
+        raise InputError(f"cut-off grades must be >= 0; got {c[c < 0][0]} {unit}".rstrip())
+    steps = np.diff(c)
+    if np.any(steps <= 0):
+        k = int(np.flatnonzero(steps <= 0)[0])
+        raise InputError(
+            f"cut-offs must be strictly increasing; {c[k + 1]} follows {c[k]} at position "
+            f"{k + 1}: sort them and remove duplicates"
+        )
+    return c

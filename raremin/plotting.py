@@ -40,15 +40,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_basis, check_finite, check_grades, check_weights
+from ._validation import check_basis, check_cutoffs, check_finite, check_grades, check_weights
 from .distributions import GradeDistribution
 from .errors import BasisError, GeometryError, InputError, UnitError
-from .tonnage import GradeTonnage, check_cutoffs
 from .units import convert_tonnage, grade_unit
 from .units import tonnage_unit as _tonnage_unit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from .tonnage import GradeTonnage
 
 __all__ = ["plot_grade_tonnage", "plot_histogram", "plot_zones"]
 
@@ -84,9 +85,17 @@ def _cycle_colors() -> list[Any]:
 
 
 # ------------------------------------------------------------------------ grade-tonnage
+def _is_grade_tonnage(obj: Any) -> bool:
+    """Duck-typed check for a grade-tonnage table (keeps this module free of tonnage)."""
+    return all(
+        hasattr(obj, name)
+        for name in ("cutoffs", "tonnage_t", "mean_grade", "contained_t", "unit", "basis")
+    )
+
+
 def _gt_items(results: Any) -> list[tuple[str | None, GradeTonnage]]:
     """Normalise the `results` argument into (label or None, GradeTonnage) pairs."""
-    if isinstance(results, GradeTonnage):
+    if _is_grade_tonnage(results):
         return [(None, results)]
     if isinstance(results, Mapping):
         items = [(str(key), value) for key, value in results.items()]
@@ -101,7 +110,7 @@ def _gt_items(results: Any) -> list[tuple[str | None, GradeTonnage]]:
     if not items:
         raise InputError("results is empty: there is no grade-tonnage curve to draw")
     for label, value in items:
-        if not isinstance(value, GradeTonnage):
+        if not _is_grade_tonnage(value):
             where = f"{label!r}" if label is not None else "0"
             raise InputError(
                 f"results[{where}] must be a GradeTonnage; got {type(value).__name__}"
