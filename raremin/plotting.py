@@ -49,8 +49,6 @@ from .units import tonnage_unit as _tonnage_unit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .tonnage import GradeTonnage
-
 __all__ = ["plot_grade_tonnage", "plot_histogram", "plot_zones"]
 
 #: How each canonical grade unit is written in axis labels.
@@ -85,6 +83,10 @@ def _cycle_colors() -> list[Any]:
 
 
 # ------------------------------------------------------------------------ grade-tonnage
+#: Type name used in annotations: any object with the fields of raremin.tonnage.GradeTonnage.
+GradeTonnage = Any
+
+
 def _is_grade_tonnage(obj: Any) -> bool:
     """Duck-typed check for a grade-tonnage table (keeps this module free of tonnage)."""
     return all(
