@@ -56,8 +56,9 @@ def log_ndtr_into(
     the table are clipped, which evaluates the end pieces.
     """
     q0, q1, q2 = table()
-    np.copyto(index, u, casting="unsafe")
-    np.subtract(u, index, out=frac)
+    np.floor(u, out=frac)
+    np.copyto(index, frac, casting="unsafe")
+    np.subtract(u, frac, out=frac)
     q2.take(index, out=out, mode="clip")
     out *= frac
     out += q1.take(index, out=gather, mode="clip")
