@@ -500,3 +500,11 @@ def test_contained_and_basket_contained(rng):
     with pytest.raises(InputError, match=r"basket members \['Pr'\]"):
         contained_basket(x[:, :1], t, elements=["Nd"], unit="ppm", basis="element",
                          basket="ndpr")
+
+
+def test_grade_tonnage_html_display():
+    gt = grade_tonnage([0.1, 0.2], [1.0, 2.0], [0.0, 0.15], unit="pct", basis="oxide",
+                       grade_name="treo")
+    html = gt._repr_html_()
+    assert "Grade-tonnage" in html and "treo" in html and "oxide basis" in html
+    assert "<table" in html
