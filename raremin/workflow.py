@@ -11,6 +11,7 @@ grade-tonnage table per zone with every element, oxide and basket reported. The
 Examples
 --------
 >>> import numpy as np, pandas as pd
+>>> import raremin
 >>> from shapely import box
 >>> from raremin.deposit import Deposit, Zone
 >>> from raremin.workflow import assess
@@ -19,8 +20,8 @@ Examples
 >>> xyz = rng.uniform([0, 0, 0], [100, 100, 50], size=(60, 3))
 >>> samples = pd.DataFrame(xyz, columns=["easting_m", "northing_m", "elevation_m"])
 >>> samples["zone"] = "A"
->>> for el, ppm in [("la", 200.0), ("ce", 400.0), ("nd", 150.0), ("pr", 40.0), ("y", 100.0)]:
-...     samples[f"{el}_ppm"] = ppm
+>>> for symbol in raremin.basket("treo").elements:  # every rare earth, 100 ppm each
+...     samples[f"{symbol.lower()}_ppm"] = 100.0
 >>> result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.05])
 >>> float(result.summary["tonnage_t"].iloc[0])
 1250000.0
@@ -101,8 +102,11 @@ def basket_arrays(
     --------
     >>> import numpy as np
     >>> from raremin.workflow import basket_arrays
-    >>> out = basket_arrays({"nd_ppm": np.array([1000.0]), "pr_ppm": np.array([250.0])},
-    ...                     baskets=["ndpr"])
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # TREE: the other rare earths count as 0
+    ...     out = basket_arrays({"nd_ppm": np.array([1000.0]), "pr_ppm": np.array([250.0])},
+    ...                         baskets=["ndpr"])
     >>> round(float(out["ndpr_pct"][0]), 5)
     0.14684
     """
