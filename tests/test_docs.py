@@ -19,6 +19,8 @@ MODULES = [
     "raremin.estimation",
     "raremin.geostats",
     "raremin.geostats.declustering",
+    "raremin.geostats.models",
+    "raremin.geostats.variogram",
     "raremin.geostats.idw",
     "raremin.geostats.neighbourhood",
     "raremin.grid",
