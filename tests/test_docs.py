@@ -15,6 +15,7 @@ MODULES = [
     "raremin.datasets",
     "raremin.deposit",
     "raremin.distributions",
+    "raremin.drillholes",
     "raremin.errors",
     "raremin.estimation",
     "raremin.geostats",
