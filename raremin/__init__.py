@@ -22,14 +22,22 @@ Deposits and zones (:mod:`raremin.deposit`)
     :class:`Deposit`, :class:`Zone`.
 Block grids and models (:mod:`raremin.grid`)
     :class:`BlockGrid`, :class:`BlockModel`, :func:`zone_proportions`.
-Estimation (:mod:`raremin.estimation`, :mod:`raremin.geostats`)
-    :func:`estimate`, :func:`assign_zones`, :class:`InverseDistance`,
-    :class:`NearestSample`, :class:`Neighbourhood`, :class:`NeighbourSearch`,
-    :func:`anisotropy_matrix`.
+Drillholes (:mod:`raremin.drillholes`)
+    :class:`Drillholes`, :class:`ValidationReport`, :func:`desurvey`, :func:`composite`,
+    :func:`topcut_analysis`, :func:`cap`.
+Geostatistics (:mod:`raremin.geostats`) and estimation (:mod:`raremin.estimation`)
+    :func:`cell_declustering`, :func:`polygonal_declustering`,
+    :func:`experimental_variogram`, :func:`fit_variogram`, :class:`VariogramModel`,
+    :class:`Structure`, :class:`InverseDistance`, :class:`NearestSample`,
+    :class:`Neighbourhood`, :class:`NeighbourSearch`, :func:`anisotropy_matrix`,
+    :func:`estimate`, :func:`assign_zones`.
+Files (:mod:`raremin.io`)
+    :func:`read_geoeas`, :func:`write_geoeas`.
 The workflow (:mod:`raremin.workflow`) and the ``raremin`` command (:mod:`raremin.cli`)
     :func:`assess`, :class:`Assessment`, :func:`basket_arrays`.
 Charts (:mod:`raremin.plotting`)
-    :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`.
+    :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`,
+    :func:`plot_variogram`.
 Bundled data (:mod:`raremin.datasets`)
     :func:`load_kuirektykol` (SYNTHETIC data calibrated to public figures).
 Errors (:mod:`raremin.errors`)
@@ -49,10 +57,12 @@ from . import (
     datasets,
     deposit,
     distributions,
+    drillholes,
     errors,
     estimation,
     geostats,
     grid,
+    io,
     plotting,
     tonnage,
     units,
@@ -92,6 +102,14 @@ from .distributions import (
     compare_fits,
     fit_distribution,
 )
+from .drillholes import (
+    Drillholes,
+    ValidationReport,
+    cap,
+    composite,
+    desurvey,
+    topcut_analysis,
+)
 from .errors import (
     BasisError,
     ChemistryError,
@@ -108,9 +126,17 @@ from .geostats import (
     NearestSample,
     Neighbourhood,
     NeighbourSearch,
+    Structure,
+    VariogramModel,
     anisotropy_matrix,
+    cell_declustering,
+    experimental_variogram,
+    fit_variogram,
+    plot_variogram,
+    polygonal_declustering,
 )
 from .grid import BlockGrid, BlockModel, zone_proportions
+from .io import read_geoeas, write_geoeas
 from .plotting import plot_grade_tonnage, plot_histogram, plot_zones
 from .tonnage import (
     GradeTonnage,
@@ -142,10 +168,11 @@ __all__ = [
     "Basket",
     "BlockGrid",
     "BlockModel",
-    "CRSError",
     "ChemistryError",
     "ConvergenceError",
+    "CRSError",
     "Deposit",
+    "Drillholes",
     "Element",
     "Empirical",
     "FitResult",
@@ -158,12 +185,15 @@ __all__ = [
     "Lognormal",
     "Mixture",
     "NearestSample",
-    "NeighbourSearch",
     "Neighbourhood",
+    "NeighbourSearch",
     "Normal",
     "RareminError",
+    "Structure",
     "Truncated",
     "UnitError",
+    "ValidationReport",
+    "VariogramModel",
     "Zone",
     "__version__",
     "analytic_grade_tonnage",
@@ -174,28 +204,36 @@ __all__ = [
     "basket_arrays",
     "basket_shares",
     "basket_total",
+    "cap",
+    "cell_declustering",
     "check_cutoffs",
     "chemistry",
     "compare_fits",
+    "composite",
     "contained",
     "contained_basket",
     "convert_grade",
     "convert_tonnage",
     "datasets",
     "deposit",
+    "desurvey",
     "distributions",
+    "drillholes",
     "element",
     "element_to_oxide",
     "errors",
     "estimate",
     "estimation",
+    "experimental_variogram",
     "fit_distribution",
+    "fit_variogram",
     "geostats",
     "grade_columns",
     "grade_factor",
     "grade_tonnage",
     "grade_unit",
     "grid",
+    "io",
     "load_kuirektykol",
     "oxide_factor",
     "oxide_formula",
@@ -203,13 +241,18 @@ __all__ = [
     "parse_grade_column",
     "plot_grade_tonnage",
     "plot_histogram",
+    "plot_variogram",
     "plot_zones",
     "plotting",
+    "polygonal_declustering",
+    "read_geoeas",
     "tonnage",
+    "topcut_analysis",
     "tree_to_treo",
     "treo_to_tree",
     "unit_suffix",
     "units",
     "workflow",
+    "write_geoeas",
     "zone_proportions",
 ]

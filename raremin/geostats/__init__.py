@@ -10,6 +10,12 @@ Modules
 :mod:`raremin.geostats.idw`
     Baseline estimators with ``fit``/``predict``: :class:`InverseDistance` and
     :class:`NearestSample`.
+:mod:`raremin.geostats.declustering`
+    :func:`cell_declustering` (GSLIB declus) and :func:`polygonal_declustering`.
+:mod:`raremin.geostats.models`
+    :class:`VariogramModel` and :class:`Structure` (nested, anisotropic, practical ranges).
+:mod:`raremin.geostats.variogram`
+    :func:`experimental_variogram`, :func:`fit_variogram`, :func:`plot_variogram`.
 
 Examples
 --------
@@ -19,10 +25,35 @@ Examples
 array([1.5])
 """
 
+from .declustering import (
+    CellDeclusteringResult,
+    PolygonalDeclusteringResult,
+    cell_declustering,
+    polygonal_declustering,
+)
 from .idw import InverseDistance, NearestSample
+from .models import Structure, VariogramModel
 from .neighbourhood import Neighbourhood, Neighbours, NeighbourSearch, anisotropy_matrix
+from .variogram import (
+    ExperimentalVariogram,
+    VariogramFit,
+    experimental_variogram,
+    fit_variogram,
+    plot_variogram,
+)
 
 __all__ = [
+    "CellDeclusteringResult",
+    "ExperimentalVariogram",
+    "PolygonalDeclusteringResult",
+    "Structure",
+    "VariogramFit",
+    "VariogramModel",
+    "cell_declustering",
+    "experimental_variogram",
+    "fit_variogram",
+    "plot_variogram",
+    "polygonal_declustering",
     "InverseDistance",
     "NearestSample",
     "NeighbourSearch",
