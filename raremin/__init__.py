@@ -30,7 +30,7 @@ Geostatistics (:mod:`raremin.geostats`) and estimation (:mod:`raremin.estimation
     :func:`experimental_variogram`, :func:`fit_variogram`, :class:`VariogramModel`,
     :class:`Structure`, :class:`InverseDistance`, :class:`NearestSample`,
     :class:`Neighbourhood`, :class:`NeighbourSearch`, :func:`anisotropy_matrix`,
-    :func:`estimate`, :func:`assign_zones`.
+    :class:`Kriging`, :func:`cross_validate`, :func:`estimate`, :func:`assign_zones`.
 Files (:mod:`raremin.io`)
     :func:`read_geoeas`, :func:`write_geoeas`.
 The workflow (:mod:`raremin.workflow`) and the ``raremin`` command (:mod:`raremin.cli`)
@@ -123,6 +123,7 @@ from .errors import (
 from .estimation import assign_zones, estimate
 from .geostats import (
     InverseDistance,
+    Kriging,
     NearestSample,
     Neighbourhood,
     NeighbourSearch,
@@ -130,6 +131,7 @@ from .geostats import (
     VariogramModel,
     anisotropy_matrix,
     cell_declustering,
+    cross_validate,
     experimental_variogram,
     fit_variogram,
     plot_variogram,
@@ -182,6 +184,7 @@ __all__ = [
     "GradeTonnage",
     "InputError",
     "InverseDistance",
+    "Kriging",
     "Lognormal",
     "Mixture",
     "NearestSample",
@@ -214,6 +217,7 @@ __all__ = [
     "contained_basket",
     "convert_grade",
     "convert_tonnage",
+    "cross_validate",
     "datasets",
     "deposit",
     "desurvey",

@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="basis of the cut-off grade: oxide (TREO) or element (TREE)")
     run.add_argument("--block-size", type=lambda t: _floats(t, "--block-size", 3),
                      default=[25.0, 25.0, 10.0], help="block size in m: one value or x,y,z")
+    run.add_argument("--estimator", choices=["kriging", "idw"], default="kriging",
+                     help="ordinary kriging with a variogram fitted per zone (default) or "
+                     "inverse distance")
     run.add_argument("--out", type=Path, default=Path("raremin-output"),
                      help="output folder (default raremin-output/)")
     run.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -167,7 +170,8 @@ def assess_command(args: argparse.Namespace) -> int:
     deposit, samples, provenance = _load(args)
     size = args.block_size * 3 if len(args.block_size) == 1 else args.block_size
     progress.step("building the block model and estimating grades")
-    result = assess(deposit, samples, block_size=size, cutoffs=args.cutoffs, basis=args.basis)
+    result = assess(deposit, samples, block_size=size, cutoffs=args.cutoffs, basis=args.basis,
+                    estimator=args.estimator)
     progress.step("writing tables, chart and report")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -243,10 +243,12 @@ def estimate(
         Samples (composites): coordinate columns in metres, grade columns and, with
         ``domains=True``, a zone column (from :func:`assign_zones`). A
         GeoDataFrame's CRS is checked against the grid's.
-    estimator : estimator object
+    estimator : estimator object or mapping of zone name to estimator
         Anything with ``clone()``, ``fit(coords, values)`` and ``predict(coords,
-        return_diagnostics=True)``, e.g. :class:`~raremin.geostats.idw.InverseDistance`.
-        It is not modified: each fit uses a clone.
+        return_diagnostics=True)``, e.g. :class:`~raremin.geostats.idw.InverseDistance`
+        or :class:`~raremin.geostats.kriging.Kriging`; or a mapping giving each zone its
+        own (e.g. kriging with each zone's variogram). Never modified: each fit uses a
+        clone.
     grades : sequence of str, optional
         Columns to estimate. Default: every rare-earth grade column recognised by
         :func:`raremin.chemistry.grade_columns` (``nd_ppm``, ``nd2o3_pct``...).
@@ -267,8 +269,11 @@ def estimate(
     BlockModel
         A new model with a float64 array per grade column (**NaN where not
         estimated**: fewer samples than the estimator's ``min_samples`` within its
-        search), plus ``n_samples`` (int, samples used) and ``mean_distance_m``
-        (metres).
+        search), plus every diagnostic array the estimator's ``predict`` returns,
+        under its own name: ``n_samples`` (int, samples used), ``mean_distance_m``
+        and ``nearest_distance_m`` (metres), and for kriging ``variance``,
+        ``slope``, ``efficiency`` and ``lagrange``. ``n_samples`` is 0 and the
+        other diagnostics NaN on parcels no zone estimated.
 
     Raises
     ------
@@ -316,7 +321,19 @@ def estimate(
         raise InputError(f"model must be a BlockModel; got {type(model).__name__}")
     if not isinstance(samples, pd.DataFrame):
         raise InputError(f"samples must be a DataFrame; got {type(samples).__name__}")
-    _check_estimator(estimator)
+    per_zone = isinstance(estimator, Mapping)
+    if per_zone:
+        if not domains:
+            raise InputError("a mapping of zone -> estimator needs domains=True")
+        missing = [z for z in model.zone_names if z not in estimator]
+        if missing:
+            raise InputError(
+                f"no estimator for zone(s) {missing}; the mapping has {list(estimator)}"
+            )
+        for est in estimator.values():
+            _check_estimator(est)
+    else:
+        _check_estimator(estimator)
     check_same_crs(model.grid.crs, _sample_crs(samples, crs), "the samples")
     names = [coords] if isinstance(coords, str) else list(coords)
     if len(names) != model.grid.ndim:
@@ -329,8 +346,10 @@ def estimate(
     centres = model.centres()
     n = model.n_parcels
     out = np.full((n, len(grade_names)), np.nan)
-    n_samples = np.zeros(n, dtype=np.int64)
-    mean_distance = np.full(n, np.nan)
+    diagnostics = {
+        "n_samples": np.zeros(n, dtype=np.int64),
+        "mean_distance_m": np.full(n, np.nan),
+    }
 
     if domains:
         if zone_column not in samples.columns:
@@ -355,23 +374,28 @@ def estimate(
             message = _unused_message(samples, unused, zone_values)
             warnings.warn(message, UserWarning, stacklevel=2)
         groups = [
-            (model.zone_mask(z), (zone_values == z).to_numpy()) for z in model.zone_names
+            (z, model.zone_mask(z), (zone_values == z).to_numpy()) for z in model.zone_names
         ]
     else:
-        groups = [(np.ones(n, dtype=bool), np.ones(len(samples), dtype=bool))]
+        groups = [(None, np.ones(n, dtype=bool), np.ones(len(samples), dtype=bool))]
 
-    for parcels, used in groups:
+    for zone, parcels, used in groups:
         if not parcels.any():
             continue
-        fitted = estimator.clone().fit(xyz[used], table[used])
+        chosen = estimator[zone] if per_zone else estimator
+        fitted = chosen.clone().fit(xyz[used], table[used])
         est, diag = fitted.predict(centres[parcels], return_diagnostics=True)
         out[parcels] = np.asarray(est, dtype=float).reshape(-1, len(grade_names))
-        n_samples[parcels] = diag["n_samples"]
-        mean_distance[parcels] = diag["mean_distance_m"]
+        for key, values in diag.items():
+            values = np.asarray(values)
+            if key not in diagnostics:
+                fill = 0 if values.dtype.kind in "iub" else np.nan
+                diagnostics[key] = np.full(n, fill, dtype=values.dtype)
+            diagnostics[key][parcels] = values
 
     missed = int(np.isnan(out).any(axis=1).sum())
     if missed:
         logger.info("%d of %d parcels not estimated (too few samples in the search)", missed, n)
     arrays = {g: np.ascontiguousarray(out[:, j]) for j, g in enumerate(grade_names)}
-    arrays.update(n_samples=n_samples, mean_distance_m=mean_distance)
+    arrays.update(diagnostics)
     return model.with_arrays(**arrays)

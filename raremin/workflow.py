@@ -41,7 +41,7 @@ import pandas as pd
 from ._validation import check_basis
 from .chemistry import OXIDE_FACTORS, basket, grade_columns, oxide_formula
 from .deposit import Deposit
-from .errors import InputError
+from .errors import InputError, RareminError
 from .grid import BlockGrid, BlockModel
 from .tonnage import GradeTonnage, check_cutoffs, grade_tonnage
 from .units import convert_grade, grade_factor, unit_suffix
@@ -56,7 +56,7 @@ DEFAULT_BASKETS = ("treo", "lreo", "hreo", "mreo", "ndpr", "creo")
 
 def default_estimator() -> Any:
     """
-    The estimator :func:`assess` uses unless told otherwise.
+    The inverse-distance estimator :func:`assess` uses with ``estimator="idw"``.
 
     Inverse distance squared over at most 16 samples within 250 m, at most 4 per
     octant so that several drillholes inform each block.
@@ -74,6 +74,86 @@ def default_estimator() -> Any:
         power=2.0,
         neighbourhood=Neighbourhood(max_samples=16, min_samples=1, radius=250.0, max_per_octant=4),
     )
+
+
+def zone_variogram(coords: Any, values: Any, *, shape: str = "spherical") -> Any:
+    """
+    A variogram model for one zone from a horizontal and a down-hole experimental variogram.
+
+    The horizontal variogram (all azimuths, pairs within 15 degrees and 10 m of the
+    horizontal) gives the sill and the horizontal range; the vertical (down-hole)
+    variogram gives the nugget, best seen at the short lags along holes, and the
+    vertical range. The model is ``nugget + shape(sill - nugget, ranges = (horizontal,
+    horizontal, vertical))``.
+
+    Parameters
+    ----------
+    coords : array_like
+        Sample coordinates ``(n, 3)``: easting, northing, elevation (m).
+    values : array_like
+        Sample grades.
+    shape : str
+        Structure shape (default spherical).
+
+    Returns
+    -------
+    VariogramModel
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.workflow import zone_variogram
+    >>> rng = np.random.default_rng(0)
+    >>> xyz = rng.uniform([0, 0, 0], [1000, 1000, 300], (400, 3))
+    >>> z = np.sin(xyz[:, 0] / 150) + np.cos(xyz[:, 2] / 40) + rng.normal(0, 0.1, 400)
+    >>> zone_variogram(xyz, z).structures[0].shape
+    'spherical'
+    """
+    from .geostats.models import Structure, VariogramModel
+    from .geostats.variogram import experimental_variogram, fit_variogram
+
+    xyz = np.asarray(coords, dtype=float)
+    z = np.asarray(values, dtype=float)
+    extent = np.ptp(xyz, axis=0)
+    h_lag = max(float(np.hypot(extent[0], extent[1])) / 2, 50.0)
+    v_lag = max(float(extent[2]) * 0.4, 20.0)
+    horizontal = experimental_variogram(
+        xyz, z, n_lags=12, max_lag=h_lag, azimuth=0.0, dip=0.0, angle_tolerance=90.0,
+        dip_tolerance=15.0, dip_bandwidth=10.0,
+    )
+    vertical = experimental_variogram(
+        xyz, z, n_lags=12, max_lag=v_lag, azimuth=0.0, dip=-90.0, angle_tolerance=15.0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a range at its bound is acceptable here
+        fit_h = fit_variogram(horizontal, (shape,)).model
+        fit_v = fit_variogram(vertical, (shape,)).model
+    total = fit_h.sill
+    nugget = min(fit_v.nugget, 0.5 * total)
+    ranges = (fit_h.structures[0].ranges[0],) * 2 + (fit_v.structures[0].ranges[0],)
+    return VariogramModel(nugget, [Structure(shape, total - nugget, ranges)])
+
+
+def kriging_estimator(model: Any) -> Any:
+    """
+    Ordinary kriging with a search ellipsoid of 1.5 variogram ranges, 32 samples, 8 per octant.
+
+    Examples
+    --------
+    >>> from raremin.geostats.models import Structure, VariogramModel
+    >>> from raremin.workflow import kriging_estimator
+    >>> m = VariogramModel(0.1, [Structure("spherical", 0.9, (300.0, 300.0, 50.0))])
+    >>> type(kriging_estimator(m)).__name__
+    'Kriging'
+    """
+    from .geostats.kriging import Kriging
+    from .geostats.neighbourhood import Neighbourhood
+
+    ranges = model.structures[0].ranges if model.structures else (1.0,)
+    search = Neighbourhood(
+        max_samples=32, min_samples=4, ranges=ranges, radius=1.5, max_per_octant=8
+    )
+    return Kriging(model, search, kind="ordinary")
 
 
 def basket_arrays(
@@ -198,7 +278,7 @@ def assess(
     cutoffs: Sequence[float] = (0.0, 0.05, 0.1, 0.15, 0.2),
     basis: str = "oxide",
     unit: str = "pct",
-    estimator: Any = None,
+    estimator: Any = "kriging",
     zone_column: str = "zone",
 ) -> Assessment:
     """
@@ -220,8 +300,12 @@ def assess(
         Basis of the cut-off grade: TREO or TREE.
     unit : str
         Unit of the cut-offs and the reported basket grades.
-    estimator : estimator, optional
-        Anything with ``clone``/``fit``/``predict`` (default :func:`default_estimator`).
+    estimator : {"kriging", "idw"} or estimator, default "kriging"
+        ``"kriging"``: ordinary kriging per zone with a variogram model fitted to the
+        zone's TREE (:func:`zone_variogram`, :func:`kriging_estimator`; one model per
+        zone serves every element, since kriging weights do not depend on the sill);
+        ``"idw"``: :func:`default_estimator`; or anything with
+        ``clone``/``fit``/``predict``, or a mapping of zone name to such an estimator.
     zone_column : str
         Name of the samples' zone column.
 
@@ -261,7 +345,7 @@ def assess(
         )
     grid = BlockGrid.covering(deposit, block_size)
     model = BlockModel.from_deposit(deposit, dataclasses.replace(grid, crs=deposit.crs))
-    est = estimator if estimator is not None else default_estimator()
+    est = _estimators(estimator, deposit, frame, grades, zone_column)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*outside.*", category=UserWarning)
         model = estimate(model, frame, est, grades=grades, zone_column=zone_column)
@@ -292,7 +376,7 @@ def assess(
         f"({basket('treo').describe()}).",
         "Contained rare-earth metal = TREE (element basis: La-Lu + Y); contained TREO and "
         "NdPr on oxide basis.",
-        f"Estimator: {type(est).__name__}; grades estimated zone by zone with hard boundaries.",
+        f"Estimator: {_describe(est)}; grades estimated zone by zone with hard boundaries.",
         f"{outside} sample(s) outside every zone were not used.",
         f"Not estimated (no samples in range): "
         f"{float(np.nansum(curve.not_estimated_t)):,.0f} t.",
@@ -300,6 +384,48 @@ def assess(
         f"{model.n_parcels:,} block parcels.",
     )
     return Assessment(deposit, model, curve, summary, cutoff_grade, basis, unit, outside, notes)
+
+
+def _estimators(
+    estimator: Any, deposit: Deposit, frame: pd.DataFrame, grades: list[str], zone_column: str
+) -> Any:
+    """The estimator, or a mapping zone -> estimator, that :func:`assess` was asked for."""
+    if isinstance(estimator, str):
+        if estimator == "idw":
+            return default_estimator()
+        if estimator != "kriging":
+            raise InputError(f"unknown estimator {estimator!r}; use 'kriging' or 'idw'")
+        coords = ["easting_m", "northing_m", "elevation_m"]
+        chosen = {}
+        for zone in deposit.names:
+            rows = frame[frame[zone_column] == zone]
+            if len(rows) < 10:
+                raise InputError(
+                    f"zone {zone!r} has {len(rows)} sample(s); a variogram needs at least 10 "
+                    f"(use estimator='idw')"
+                )
+            tree = rows[grades].to_numpy(dtype=float).sum(axis=1)
+            try:
+                model = zone_variogram(rows[coords].to_numpy(), tree)
+            except RareminError as err:
+                raise InputError(
+                    f"could not fit a variogram to zone {zone!r} ({err}); "
+                    f"use estimator='idw' or pass your own estimator"
+                ) from None
+            chosen[zone] = kriging_estimator(model)
+        return chosen
+    return estimator
+
+
+def _describe(est: Any) -> str:
+    if isinstance(est, dict):
+        parts = []
+        for zone, e in est.items():
+            model = getattr(e, "model", None)
+            detail = f" ({model.describe()})" if model is not None else ""
+            parts.append(f"{zone}: {type(e).__name__}{detail}")
+        return "; ".join(parts)
+    return type(est).__name__
 
 
 def _summary(curve: GradeTonnage, unit: str) -> pd.DataFrame:

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_contained.py", ["--n", "20000", "--repeat", "1"], "ratio"),
         ("bench_declustering.py", ["--n", "2000", "--sizes", "5", "--offsets", "3"], "s"),
         ("bench_variogram.py", ["--n", "300", "--repeat", "1"], "ratio"),
+        ("bench_kriging.py", ["--quick", "--repeat", "1"], "ratio"),
         ("bench_idw.py", ["--n-samples", "500", "--n-targets", "2000", "--repeat", "1"],
          "ratio"),
     ],

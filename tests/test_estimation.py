@@ -15,6 +15,8 @@ from raremin.deposit import Deposit, Zone
 from raremin.errors import CRSError, InputError
 from raremin.estimation import assign_zones, estimate
 from raremin.geostats.idw import InverseDistance, NearestSample
+from raremin.geostats.kriging import Kriging
+from raremin.geostats.models import Structure, VariogramModel
 from raremin.geostats.neighbourhood import Neighbourhood
 from raremin.grid import BlockGrid, BlockModel
 
@@ -131,7 +133,8 @@ def test_hard_boundaries_use_only_each_zones_samples(model, samples, estimator) 
             np.testing.assert_allclose(out.arrays[column][mask], value, rtol=1e-13)
     assert out.arrays["nd_ppm"].dtype == np.float64
     assert out.arrays["n_samples"].dtype.kind == "i"
-    assert set(out.arrays) == {"density_t_m3", "nd_ppm", "pr_ppm", "n_samples", "mean_distance_m"}
+    assert set(out.arrays) == {"density_t_m3", "nd_ppm", "pr_ppm", "n_samples", "mean_distance_m",
+                               "nearest_distance_m"}
     assert "nd_ppm" not in model.arrays  # the input model is unchanged
     assert not hasattr(estimator, "search_")  # the estimator is cloned, not fitted
 
@@ -154,6 +157,31 @@ def test_estimate_equals_a_direct_fit_per_zone(model, samples) -> None:
         np.testing.assert_array_equal(out.arrays["mean_distance_m"][mask],
                                       diag["mean_distance_m"])
     assert "pr_ppm" not in out.arrays
+
+
+def test_kriging_estimator_fills_every_diagnostic(model, samples) -> None:
+    rng = np.random.default_rng(4)
+    samples = samples.assign(nd_ppm=rng.lognormal(6, 0.5, len(samples)))
+    variogram = VariogramModel(100.0, [Structure("spherical", 900.0, (150.0, 150.0, 60.0))])
+    kriging = Kriging(variogram, Neighbourhood(max_samples=6))
+    out = estimate(model, samples, kriging, grades=["nd_ppm"])
+    diagnostics = {"variance", "slope", "efficiency", "lagrange", "n_samples",
+                   "mean_distance_m", "nearest_distance_m"}
+    assert set(out.arrays) == {"density_t_m3", "nd_ppm"} | diagnostics
+    centres = model.centres()
+    xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    for zone in ("A", "B"):
+        mask = model.zone_mask(zone)
+        used = (samples["zone"] == zone).to_numpy()
+        direct, diag = kriging.clone().fit(xyz[used], samples["nd_ppm"][used]).predict(
+            centres[mask], return_diagnostics=True
+        )
+        np.testing.assert_array_equal(out.arrays["nd_ppm"][mask], direct)
+        for key in diagnostics:
+            np.testing.assert_array_equal(out.arrays[key][mask], diag[key])
+    variance = out.arrays["variance"]
+    assert variance.dtype == np.float64 and np.all((variance > 0) & (variance < 1000.0))
+    assert np.all(out.arrays["efficiency"] < 1) and np.all(out.arrays["slope"] > 0)
 
 
 def test_domains_false_uses_every_sample(model, samples) -> None:
@@ -227,3 +255,19 @@ def test_crs_mismatch_raises(model, samples) -> None:
     same = geo.set_crs(32643, allow_override=True)
     out = estimate(model, same, NearestSample())
     assert np.isfinite(out.arrays["nd_ppm"]).all()
+
+
+def test_a_mapping_gives_each_zone_its_own_estimator():
+    dep = Deposit("D", [Zone("A", box(0, 0, 20, 10), 10, 0, 2.5),
+                        Zone("B", box(100, 0, 120, 10), 10, 0, 2.5)], crs=32643)
+    model = BlockModel.from_deposit(dep, BlockGrid.covering(dep, 10))
+    samples = pd.DataFrame({
+        "easting_m": [1.0, 19.0, 101.0, 119.0], "northing_m": [5.0] * 4,
+        "elevation_m": [5.0] * 4, "zone": ["A", "A", "B", "B"],
+        "la_ppm": [100.0, 300.0, 500.0, 700.0]})
+    out = estimate(model, samples, {"A": NearestSample(), "B": InverseDistance(power=0.0)})
+    a, b = model.zone_mask("A"), model.zone_mask("B")
+    assert sorted(out.arrays["la_ppm"][a].tolist()) == [100.0, 300.0]
+    np.testing.assert_allclose(out.arrays["la_ppm"][b], 600.0)
+    with pytest.raises(InputError, match=r"no estimator for zone\(s\) \['B'\]"):
+        estimate(model, samples, {"A": NearestSample()})

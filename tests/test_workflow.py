@@ -31,7 +31,8 @@ def test_constant_grades_give_exact_contained_quantities(rng):
                         Zone("B", box(300, 0, 400, 100), 50, 0, 2.7)], crs=32643)
     samples = pd.concat([_samples(rng, 80, [0, 0, 0], [200, 100, 50], "A"),
                          _samples(rng, 40, [300, 0, 0], [400, 100, 50], "B")])
-    result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.1, 0.2])
+    result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.1, 0.2],
+                    estimator="idw")
     tree_ppm = sum(ELEMENT_PPM.values())
     treo_ppm = sum(ppm * raremin.oxide_factor(el.capitalize()) for el, ppm in ELEMENT_PPM.items())
     s = result.summary
@@ -53,7 +54,8 @@ def test_constant_grades_give_exact_contained_quantities(rng):
 def test_element_basis_uses_tree_as_cutoff_grade(rng):
     dep = Deposit("D", [Zone("A", box(0, 0, 100, 100), 50, 0, 2.5)], crs=32643)
     samples = _samples(rng, 50, [0, 0, 0], [100, 100, 50], "A")
-    result = assess(dep, samples, block_size=25, cutoffs=[0.0, 0.1], basis="element")
+    result = assess(dep, samples, block_size=25, cutoffs=[0.0, 0.1], basis="element",
+                    estimator="idw")
     assert result.cutoff_grade == "tree"
     assert "tree_pct" in result.summary.columns
 
@@ -62,7 +64,8 @@ def test_outside_samples_are_counted_and_zones_assigned_when_missing(rng):
     dep = Deposit("D", [Zone("A", box(0, 0, 100, 100), 50, 0, 2.5)], crs=32643)
     inside = _samples(rng, 40, [0, 0, 0], [100, 100, 50], "A").drop(columns="zone")
     outside = _samples(rng, 7, [500, 500, 0], [600, 600, 50], "").drop(columns="zone")
-    result = assess(dep, pd.concat([inside, outside]), block_size=25, cutoffs=[0.0])
+    result = assess(dep, pd.concat([inside, outside]), block_size=25, cutoffs=[0.0],
+                    estimator="idw")
     assert result.samples_outside == 7
     assert any("7 sample(s) outside" in note for note in result.notes)
 
@@ -75,7 +78,13 @@ def test_workflow_errors(rng):
     with pytest.raises(InputError, match="strictly increasing"):
         assess(dep, samples, cutoffs=[0.1, 0.05])
     with pytest.raises(InputError, match=r"zone\(s\) \['A'\] have no samples"):
+        assess(dep, samples.assign(zone="B"), estimator="idw")
+    with pytest.raises(InputError, match="zone 'A' has 0 sample"):
         assess(dep, samples.assign(zone="B"))
+    with pytest.raises(InputError, match="could not fit a variogram to zone 'A'"):
+        assess(dep, samples)
+    with pytest.raises(InputError, match="unknown estimator 'ok'"):
+        assess(dep, samples, estimator="ok")
     with pytest.raises(InputError, match="no element grade arrays"):
         basket_arrays({"density_t_m3": np.ones(3)})
 

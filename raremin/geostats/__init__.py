@@ -14,6 +14,8 @@ Modules
     :func:`cell_declustering` (GSLIB declus) and :func:`polygonal_declustering`.
 :mod:`raremin.geostats.models`
     :class:`VariogramModel` and :class:`Structure` (nested, anisotropic, practical ranges).
+:mod:`raremin.geostats.kriging`, :mod:`raremin.geostats.crossval`
+    :class:`Kriging` (simple/ordinary, point/block) and :func:`cross_validate`.
 :mod:`raremin.geostats.variogram`
     :func:`experimental_variogram`, :func:`fit_variogram`, :func:`plot_variogram`.
 
@@ -25,6 +27,7 @@ Examples
 array([1.5])
 """
 
+from .crossval import CrossValidation, cross_validate
 from .declustering import (
     CellDeclusteringResult,
     PolygonalDeclusteringResult,
@@ -32,6 +35,7 @@ from .declustering import (
     polygonal_declustering,
 )
 from .idw import InverseDistance, NearestSample
+from .kriging import Kriging
 from .models import Structure, VariogramModel
 from .neighbourhood import Neighbourhood, Neighbours, NeighbourSearch, anisotropy_matrix
 from .variogram import (
@@ -44,6 +48,9 @@ from .variogram import (
 
 __all__ = [
     "CellDeclusteringResult",
+    "CrossValidation",
+    "Kriging",
+    "cross_validate",
     "ExperimentalVariogram",
     "PolygonalDeclusteringResult",
     "Structure",

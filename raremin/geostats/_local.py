@@ -1,0 +1,498 @@
+"""
+Shared machinery of estimators from a neighbourhood of samples (private).
+
+:class:`_LocalEstimator` holds what inverse distance weighting, the nearest sample and
+kriging have in common: parameters, ``clone``, the validation and merging of samples in
+``fit``, and a ``predict`` that queries the neighbours of chunks of targets and hands
+them to the subclass. :func:`_select_neighbours` is the neighbour query with the extra
+rules that the plain :class:`~raremin.geostats.neighbourhood.NeighbourSearch` lacks: a
+sample or a whole hole left out per target (cross-validation) and a limit of samples
+per hole (kriging's ``max_per_hole``), all applied to whole chunks with array
+operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_finite
+from ..errors import InputError, RareminError
+from .neighbourhood import (
+    DEFAULT_CHUNK_SIZE,
+    OCTANT_CANDIDATE_FACTOR,
+    Neighbourhood,
+    Neighbours,
+    NeighbourSearch,
+    _check_coords,
+    _check_int,
+)
+
+__all__: list[str] = []
+
+_DUPLICATE_POLICIES = ("raise", "mean")
+
+
+def _check_values(values: Any, n: int) -> np.ndarray:
+    """Sample values, shape (n,) or (n, k), finite."""
+    vals = check_finite(values, "values")
+    if vals.ndim not in (1, 2) or vals.shape[0] != n:
+        raise InputError(
+            f"values must have shape (n,) or (n, k) with n = {n} (one row per sample); "
+            f"got shape {vals.shape}"
+        )
+    if vals.ndim == 2 and vals.shape[1] == 0:
+        raise InputError("values has no columns; give at least one variable to estimate")
+    return vals
+
+
+def _check_holes(holes: Any, n: int) -> np.ndarray | None:
+    """Hole (drillhole) ids as integer codes 0..h-1, one per sample; None stays None."""
+    if holes is None:
+        return None
+    ids = pd.Series(np.asarray(holes, dtype=object).ravel() if np.ndim(holes) else [holes])
+    if ids.size != n:
+        raise InputError(f"holes must give one hole id per sample ({n}); got {ids.size}")
+    codes, _ = pd.factorize(ids)
+    if np.any(codes < 0):
+        first = int(np.flatnonzero(codes < 0)[0])
+        raise InputError(
+            f"holes has {int(np.sum(codes < 0))} missing id(s) (first at position {first}); "
+            f"give every sample a hole id (a unique id per sample if it has no hole)"
+        )
+    return codes.astype(np.intp)
+
+
+def _merge_samples(
+    coords: np.ndarray, values: np.ndarray, policy: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Raise on identical coordinates, or average their values (policy 'mean').
+
+    Returns the kept coordinates and values, the row of each kept sample's first
+    occurrence, and for every input row the index of the kept sample it went into.
+    """
+    coords = coords + 0.0  # -0.0 and 0.0 must compare equal bytewise
+    n = coords.shape[0]
+    _, first, inverse, counts = np.unique(
+        coords, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    inverse = inverse.ravel()
+    repeated = counts > 1
+    if not repeated.any():
+        rows = np.arange(n)
+        return coords, values, rows, rows
+    if policy == "raise":
+        groups = np.flatnonzero(repeated)
+        g = groups[np.argmin(first[groups])]
+        rows = np.flatnonzero(inverse == g)
+        point = ", ".join(f"{c:g}" for c in coords[rows[0]])
+        shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if rows.size > 5 else "")
+        raise InputError(
+            f"{groups.size} point(s) are repeated in the sample coordinates "
+            f"({int(counts[repeated].sum())} rows share them); the first is ({point}) at "
+            f"rows [{shown}]. Remove the duplicates, or pass duplicates='mean' to "
+            f"average their values"
+        )
+    # Groups in order of first appearance, values averaged per group.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    group = rank[inverse]
+    flat = values.reshape(values.shape[0], -1)
+    sums = np.zeros((order.size, flat.shape[1]))
+    np.add.at(sums, group, flat)
+    means = sums / counts[order][:, None]
+    kept = first[order]
+    return coords[kept], means.reshape((order.size,) + values.shape[1:]), kept, group
+
+
+def _merge_duplicates(
+    coords: np.ndarray, values: np.ndarray, policy: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raise on identical coordinates, or average their values (policy 'mean')."""
+    merged, means, _, _ = _merge_samples(coords, values, policy)
+    return merged, means
+
+
+def _rank_in_group(group: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """
+    Rank of each eligible candidate among the eligible ones of its group, by column.
+
+    `group` (m, p) holds group codes >= 0 of candidates sorted nearest first; the result
+    counts, for each eligible candidate, the eligible candidates of the same group that
+    come before it in its row (ineligible candidates get a large rank).
+    """
+    m, p = group.shape
+    big = np.iinfo(np.int64).max
+    key = np.where(eligible, group, big)
+    order = np.argsort(key, axis=1, kind="stable")  # groups together, distance order kept
+    ordered = np.take_along_axis(key, order, axis=1)
+    position = np.broadcast_to(np.arange(p), (m, p))
+    first = np.ones((m, p), dtype=bool)
+    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    start = np.maximum.accumulate(np.where(first, position, 0), axis=1)
+    rank = np.empty((m, p), dtype=np.int64)
+    np.put_along_axis(rank, order, position - start, axis=1)
+    return np.where(eligible, rank, big)
+
+
+def _select_neighbours(
+    search: NeighbourSearch,
+    targets: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    exclude: np.ndarray | None = None,
+    exclude_group: np.ndarray | None = None,
+    max_per_group: int | None = None,
+) -> Neighbours:
+    """
+    Neighbours of `targets` with samples left out and a limit per group (hole).
+
+    Parameters
+    ----------
+    search : NeighbourSearch
+        The fitted search (its neighbourhood's rules apply).
+    targets : numpy.ndarray, shape (m, d)
+        Target coordinates, metres (already validated).
+    groups : numpy.ndarray of int, shape (n,), optional
+        Group (hole) code of every sample; needed by `exclude_group` and
+        `max_per_group`.
+    exclude : numpy.ndarray of int, shape (m,), optional
+        One sample index per target that must not be used (-1: none).
+    exclude_group : numpy.ndarray of int, shape (m,), optional
+        One group code per target whose samples must not be used (-1: none).
+    max_per_group : int, optional
+        Most samples of any one group per target.
+
+    Returns
+    -------
+    Neighbours
+        As :meth:`NeighbourSearch.query` returns them.
+
+    Notes
+    -----
+    The candidates are the nearest samples within the radius, in order of search
+    distance. Left-out samples are dropped first, then at most `max_per_group` of each
+    group are kept (the nearest), then the octant rule (if any) is applied to the
+    ``OCTANT_CANDIDATE_FACTOR x max_samples`` nearest survivors, and the nearest
+    ``max_samples`` are used. The candidate pool is made large enough for every rule:
+    one more sample for `exclude`, the largest group for `exclude_group`, and with
+    `max_per_group` it is doubled for the targets that still lack samples until they
+    have enough or every sample within the radius has been seen. So the result equals
+    a search among the samples that remain, whatever the pool.
+    """
+    nbh = search.neighbourhood
+    n = search.n_samples
+    k = nbh.max_samples
+    m = targets.shape[0]
+    matrix = search._matrix
+    t_all = targets if matrix is None else targets @ matrix.T
+    need = k * OCTANT_CANDIDATE_FACTOR if nbh.max_per_octant is not None else k
+    pool = need
+    if exclude is not None:
+        pool += 1
+    if exclude_group is not None:
+        pool += int(np.bincount(groups).max())
+    bound = np.nextafter(nbh.radius, np.inf) if np.isfinite(nbh.radius) else np.inf
+
+    index = np.full((m, k), -1, dtype=np.intp)
+    distance = np.full((m, k), np.inf)
+    todo = np.arange(m)
+    while todo.size:
+        p = min(pool, n)
+        t = t_all[todo]
+        d, i = search.tree.query(t, k=p, distance_upper_bound=bound, workers=-1)
+        d = np.asarray(d, dtype=float).reshape(todo.size, p)
+        i = np.asarray(i, dtype=np.intp).reshape(todo.size, p)
+        keep = i < n
+        exhausted = ~keep[:, -1] | (p >= n)  # every sample within the radius was seen
+        i = np.where(keep, i, 0)
+        if exclude is not None:
+            keep &= i != exclude[todo][:, None]
+        if exclude_group is not None:
+            keep &= groups[i] != exclude_group[todo][:, None]
+        if max_per_group is not None:
+            keep &= _rank_in_group(groups[i], keep) < max_per_group
+        # Survivors first, still nearest first.
+        order = np.argsort(~keep, axis=1, kind="stable")[:, :need]
+        kept = np.take_along_axis(keep, order, axis=1)
+        ci = np.where(kept, np.take_along_axis(i, order, axis=1), -1)
+        cd = np.where(kept, np.take_along_axis(d, order, axis=1), np.inf)
+        enough = kept.sum(axis=1) >= need
+        done = enough | exhausted | (max_per_group is None)
+        if nbh.max_per_octant is not None:
+            ci, cd, kept = search._octant_filter(t, ci, cd, kept)
+        width = min(k, ci.shape[1])
+        rows = todo[done]
+        index[rows, :width] = ci[done, :width]
+        distance[rows, :width] = cd[done, :width]
+        todo = todo[~done]
+        pool *= 2
+    found = index >= 0
+    if matrix is None:
+        distance_m = distance
+    else:
+        diff = search.coords[np.where(found, index, 0)] - targets[:, None, :]
+        distance_m = np.where(found, np.sqrt(np.einsum("mkd,mkd->mk", diff, diff)), np.inf)
+    return Neighbours(index, distance, distance_m, np.count_nonzero(found, axis=1))
+
+
+def _distance_diagnostics(found: Neighbours) -> dict[str, np.ndarray]:
+    """``n_samples``, ``mean_distance_m`` and ``nearest_distance_m`` of a query."""
+    n = found.count
+    total = np.where(found.index >= 0, found.distance_m, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_distance = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    nearest = np.where(n > 0, found.distance_m[:, 0], np.nan)
+    return {
+        "n_samples": n.astype(np.int64),
+        "mean_distance_m": mean_distance,
+        "nearest_distance_m": nearest,
+    }
+
+
+_E = TypeVar("_E", bound="_LocalEstimator")
+
+
+class _LocalEstimator:
+    """
+    Shared machinery of estimators from a neighbourhood of samples.
+
+    Subclasses list their parameters in ``_param_names``, return their search rules
+    from ``_neighbourhood()`` (validating their parameters there) and turn the
+    neighbours of a chunk of targets into estimates in ``_combine()`` (estimates only)
+    or ``_predict_found()`` (estimates and diagnostics). Cross-validation
+    (:func:`raremin.geostats.crossval.cross_validate`) uses the same two hooks with
+    neighbours from :meth:`_neighbours` that leave samples out.
+    """
+
+    _param_names: tuple[str, ...] = ()
+
+    def _neighbourhood(self) -> Neighbourhood:
+        raise NotImplementedError
+
+    def _combine(self, found: Neighbours, values: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _max_per_group(self) -> int | None:
+        """Most samples per hole in a neighbourhood (None: no limit)."""
+        return None
+
+    def get_params(self) -> dict[str, Any]:
+        """
+        The parameters given to ``__init__``, by name.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import InverseDistance
+        >>> InverseDistance(power=1.5).get_params()
+        {'power': 1.5, 'neighbourhood': None, 'duplicates': 'raise'}
+        """
+        return {name: getattr(self, name) for name in self._param_names}
+
+    def clone(self: _E) -> _E:
+        """
+        An unfitted copy with the same parameters.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import InverseDistance, NearestSample
+        >>> InverseDistance(power=3).clone()
+        InverseDistance(power=3, neighbourhood=None, duplicates='raise')
+        >>> NearestSample(radius=25.0).clone()
+        NearestSample(radius=25.0, duplicates='raise')
+        """
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def fit(self: _E, coords: Any, values: Any, *, holes: Any = None) -> _E:
+        """
+        Validate the samples and build the neighbourhood search.
+
+        Parameters
+        ----------
+        coords : array_like, shape (n, d)
+            Sample coordinates, metres (easting, northing[, elevation]); finite,
+            d = 1-3.
+        values : array_like, shape (n,) or (n, k)
+            Sample values (one or k variables, e.g. grades); finite. A NaN raises an
+            InputError naming its position: drop or fill it first.
+        holes : array_like, shape (n,), optional
+            Hole (drillhole) id of every sample, any hashable values; used by
+            cross-validation by hole and by per-hole limits. Merged duplicates keep
+            the hole of their first row.
+
+        Returns
+        -------
+        self
+            With fitted attributes ``coords_`` (n', d), ``values_`` (n',) or (n', k)
+            (n' < n when duplicates were merged), ``holes_`` (n' integer hole codes,
+            or None) and ``search_`` (a
+            :class:`~raremin.geostats.neighbourhood.NeighbourSearch`).
+
+        Raises
+        ------
+        InputError
+            Bad shapes; NaN or infinite coordinates or values; repeated coordinates
+            with ``duplicates="raise"`` (the message names the first repeated point
+            and how many there are); invalid parameters.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import InverseDistance
+        >>> idw = InverseDistance(duplicates="mean").fit([[0.0], [0.0], [4.0]],
+        ...                                              [10.0, 20.0, 40.0])
+        >>> idw.coords_.ravel(), idw.values_
+        (array([0., 4.]), array([15., 40.]))
+        """
+        xyz = _check_coords(coords, "sample coordinates")
+        if xyz.shape[0] == 0:
+            raise InputError("no samples to fit: coords has 0 rows")
+        vals = _check_values(values, xyz.shape[0])
+        codes = _check_holes(holes, xyz.shape[0])
+        policy = getattr(self, "duplicates", "raise")
+        if policy not in _DUPLICATE_POLICIES:
+            raise InputError(f"duplicates must be 'raise' or 'mean'; got {policy!r}")
+        neighbourhood = self._neighbourhood()
+        xyz, vals, kept, group = _merge_samples(xyz, vals, policy)
+        self.coords_ = xyz
+        self.values_ = vals
+        self.holes_ = None if codes is None else codes[kept]
+        self._sample_group = group
+        self.search_ = NeighbourSearch(xyz, neighbourhood)
+        self._fit_extra()
+        return self
+
+    def _fit_extra(self) -> None:
+        """Subclass hook run at the end of ``fit``."""
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coords_"):
+            raise RareminError(
+                f"this {type(self).__name__} is not fitted yet; call fit(coords, values) "
+                f"before predict()"
+            )
+
+    def _check_targets(self, coords: Any) -> np.ndarray:
+        self._check_fitted()
+        xyz = _check_coords(coords, "target coordinates")
+        if xyz.shape[1] != self.coords_.shape[1]:
+            raise InputError(
+                f"target coordinates have {xyz.shape[1]} column(s) but the estimator was "
+                f"fitted on {self.coords_.shape[1]}"
+            )
+        return xyz
+
+    def _neighbours(
+        self,
+        xyz: np.ndarray,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        exclude: np.ndarray | None = None,
+        exclude_group: np.ndarray | None = None,
+    ) -> Neighbours:
+        """Neighbours of validated targets under this estimator's rules."""
+        limit = self._max_per_group()
+        if exclude is None and exclude_group is None and limit is None:
+            return self.search_.query(xyz, chunk_size=chunk_size)
+        if (exclude_group is not None or limit is not None) and self.holes_ is None:
+            raise InputError(
+                "hole ids are needed (for a limit per hole or leaving out whole holes): "
+                "pass holes= to fit"
+            )
+        return _select_neighbours(
+            self.search_, xyz, groups=self.holes_, exclude=exclude,
+            exclude_group=exclude_group, max_per_group=limit,
+        )
+
+    def _predict_found(
+        self, xyz: np.ndarray, found: Neighbours, diagnostics: bool, offset: int = 0
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Estimates (m, c) and diagnostics of targets whose neighbours are known."""
+        table = self.values_.reshape(self.values_.shape[0], -1)
+        estimates = self._combine(found, table)
+        return estimates, (_distance_diagnostics(found) if diagnostics else {})
+
+    def predict(
+        self,
+        coords: Any,
+        *,
+        return_diagnostics: bool = False,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
+        """
+        Estimate at target points.
+
+        Parameters
+        ----------
+        coords : array_like, shape (m, d)
+            Target coordinates, metres; same axes as the samples.
+        return_diagnostics : bool, default False
+            Also return a dict of arrays of shape (m,): ``n_samples`` (int, samples
+            found), ``mean_distance_m`` and ``nearest_distance_m`` (metres; NaN where
+            no sample was found).
+        chunk_size : int, default 65536
+            Targets per chunk; bounds memory, does not change the results.
+
+        Returns
+        -------
+        estimates : numpy.ndarray
+            Shape (m,) or (m, k) like the fitted values. **NaN where not estimated**
+            (fewer than ``min_samples`` samples within the search); never filled.
+        diagnostics : dict of numpy.ndarray
+            Only with ``return_diagnostics=True``.
+
+        Raises
+        ------
+        RareminError
+            The estimator is not fitted.
+        InputError
+            Bad target coordinates or chunk size.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import InverseDistance
+        >>> from raremin.geostats.neighbourhood import Neighbourhood
+        >>> idw = InverseDistance(neighbourhood=Neighbourhood(radius=5.0, min_samples=2))
+        >>> est, diag = idw.fit([[0.0], [4.0]], [10.0, 40.0]).predict(
+        ...     [[1.0], [0.0], [8.0]], return_diagnostics=True)
+        >>> est
+        array([13., 10., nan])
+        >>> diag["n_samples"], diag["mean_distance_m"]
+        (array([2, 2, 1]), array([2., 2., 4.]))
+        """
+        xyz = self._check_targets(coords)
+        chunk = _check_int(chunk_size, "chunk_size", 1)
+        m = xyz.shape[0]
+        width = int(np.prod(self.values_.shape[1:], dtype=int))
+        estimates = np.full((m, width), np.nan)
+        diagnostics: dict[str, np.ndarray] = {}
+        for start in range(0, m, chunk):
+            stop = min(start + chunk, m)
+            found = self._neighbours(xyz[start:stop], chunk_size=chunk)
+            est, diag = self._predict_found(xyz[start:stop], found, return_diagnostics, start)
+            estimates[start:stop] = est
+            for key, arr in diag.items():
+                if key not in diagnostics:
+                    diagnostics[key] = np.empty(m, dtype=arr.dtype)
+                diagnostics[key][start:stop] = arr
+        estimates = estimates.reshape((m,) + self.values_.shape[1:])
+        if not return_diagnostics:
+            return estimates
+        if m == 0:
+            diagnostics = self._empty_diagnostics()
+        return estimates, diagnostics
+
+    def _empty_diagnostics(self) -> dict[str, np.ndarray]:
+        """Diagnostics of zero targets."""
+        return {
+            "n_samples": np.empty(0, dtype=np.int64),
+            "mean_distance_m": np.empty(0),
+            "nearest_distance_m": np.empty(0),
+        }
