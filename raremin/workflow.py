@@ -22,7 +22,7 @@ Examples
 >>> samples["zone"] = "A"
 >>> for symbol in raremin.basket("treo").elements:  # every rare earth, 100 ppm each
 ...     samples[f"{symbol.lower()}_ppm"] = 100.0
->>> result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.05])
+>>> result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.05], estimator="idw")
 >>> float(result.summary["tonnage_t"].iloc[0])
 1250000.0
 """
