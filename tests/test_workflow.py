@@ -103,3 +103,38 @@ def test_bundled_kuirektykol_calibration():
     assert 1.14 < ratio < 1.27
     assert result.samples_outside > 0
     assert float(np.nansum(result.curve.not_estimated_t)) == 0.0
+
+
+@pytest.mark.parametrize("zone", ["Irgiz", "Dos 2"])
+def test_kuirektykol_leave_one_out_kriging_acceptance(zone):
+    """Acceptance: LOO ordinary kriging, mean error within 2 % of the mean, slope 0.8-1.2."""
+    from raremin.geostats.crossval import cross_validate
+    from raremin.workflow import kriging_estimator, zone_variogram
+
+    samples = raremin.load_kuirektykol().samples
+    rows = samples[samples["zone"] == zone]
+    elements = [c for c in rows.columns if c.endswith("_ppm")]
+    xyz = rows[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    tree = rows[elements].sum(axis=1).to_numpy()
+    cv = cross_validate(kriging_estimator(zone_variogram(xyz, tree)), xyz, tree)
+    summary = cv.summary
+    assert summary["n_estimated"] == len(rows)
+    assert abs(summary["mean_error"]) < 0.02 * tree.mean()
+    assert 0.8 < summary["slope"] < 1.2
+    assert summary["correlation"] > 0.7
+
+
+def test_kuirektykol_kriging_and_idw_agree_on_tonnage_above_cutoff():
+    data = raremin.load_kuirektykol()
+    dep = Deposit.from_geodataframe(data.zones, name="Kuirektykol")
+    results = {name: assess(dep, data.samples, cutoffs=[0.0, 0.1], estimator=name,
+                            block_size=(50, 50, 10))
+               for name in ("kriging", "idw")}
+    tables = {name: r.summary.set_index(["zone", "cutoff_pct"]) for name, r in results.items()}
+    for zone in ("Irgiz", "Dos 2", "Total"):
+        k = tables["kriging"].loc[(zone, 0.1), "tonnage_t"]
+        i = tables["idw"].loc[(zone, 0.1), "tonnage_t"]
+        assert k == pytest.approx(i, rel=0.1)
+        # At zero cut-off both carry the whole zone tonnage.
+        assert tables["kriging"].loc[(zone, 0.0), "tonnage_t"] == pytest.approx(
+            tables["idw"].loc[(zone, 0.0), "tonnage_t"], rel=1e-12)
