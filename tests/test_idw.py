@@ -228,3 +228,28 @@ def test_nearest_sample_matches_brute_force(ndim) -> None:
     np.testing.assert_allclose(diag["nearest_distance_m"], np.where(dmin <= radius, dmin, np.nan))
     np.testing.assert_array_equal(diag["n_samples"], (dmin <= radius).astype(int))
     assert np.isnan(est).any() and np.isfinite(est).any()
+
+
+def test_fewer_samples_than_min_samples_raise_and_missed_targets_warn():
+    from raremin.errors import InputError
+    from raremin.geostats.idw import InverseDistance
+    from raremin.geostats.neighbourhood import Neighbourhood
+
+    idw = InverseDistance(neighbourhood=Neighbourhood(max_samples=8, min_samples=5))
+    with pytest.raises(InputError, match=r"3 sample\(s\) but the neighbourhood needs"):
+        idw.fit(np.arange(6.0).reshape(3, 2), [1.0, 2.0, 3.0])
+    near = InverseDistance(neighbourhood=Neighbourhood(min_samples=2, radius=5.0))
+    near.fit([[0.0], [4.0]], [10.0, 40.0])
+    with pytest.warns(UserWarning, match=r"1 of 2 target\(s\) not estimated"):
+        est = near.predict([[1.0], [50.0]])
+    assert np.isnan(est[1]) and est[0] == pytest.approx(13.0)
+
+
+def test_progress_callable_sees_every_chunk():
+    from raremin.geostats.idw import InverseDistance
+
+    calls = []
+    idw = InverseDistance().fit(np.random.default_rng(0).uniform(0, 100, (50, 2)), np.ones(50))
+    idw.predict(np.random.default_rng(1).uniform(0, 100, (25, 2)), chunk_size=10,
+                progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(10, 25), (20, 25), (25, 25)]

@@ -13,6 +13,10 @@ operations.
 
 from __future__ import annotations
 
+import logging
+import sys
+import warnings
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -29,6 +33,23 @@ from .neighbourhood import (
     _check_coords,
     _check_int,
 )
+
+_logger = logging.getLogger("raremin.geostats")
+
+
+def _progress_reporter(progress: Any) -> Callable[[int, int], None]:
+    """A callable(done, total): the user's, a terminal status line, or nothing."""
+    if callable(progress):
+        return progress
+    if progress and sys.stderr.isatty():
+
+        def status(done: int, total: int) -> None:
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\r\033[Kestimating: {done:,} / {total:,} targets{end}")
+            sys.stderr.flush()
+
+        return status
+    return lambda done, total: None
 
 __all__: list[str] = []
 
@@ -361,6 +382,11 @@ class _LocalEstimator:
             raise InputError(f"duplicates must be 'raise' or 'mean'; got {policy!r}")
         neighbourhood = self._neighbourhood()
         xyz, vals, kept, group = _merge_samples(xyz, vals, policy)
+        if xyz.shape[0] < neighbourhood.min_samples:
+            raise InputError(
+                f"{xyz.shape[0]} sample(s) but the neighbourhood needs min_samples="
+                f"{neighbourhood.min_samples} for any estimate: lower min_samples or add samples"
+            )
         self.coords_ = xyz
         self.values_ = vals
         self.holes_ = None if codes is None else codes[kept]
@@ -425,6 +451,7 @@ class _LocalEstimator:
         *,
         return_diagnostics: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        progress: Any = False,
     ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
         """
         Estimate at target points.
@@ -439,12 +466,16 @@ class _LocalEstimator:
             no sample was found).
         chunk_size : int, default 65536
             Targets per chunk; bounds memory, does not change the results.
+        progress : bool or callable, default False
+            True: a one-line progress status on standard error after each chunk (only
+            when it is a terminal); a callable is called as ``progress(done, total)``.
 
         Returns
         -------
         estimates : numpy.ndarray
             Shape (m,) or (m, k) like the fitted values. **NaN where not estimated**
-            (fewer than ``min_samples`` samples within the search); never filled.
+            (fewer than ``min_samples`` samples within the search); never filled. The
+            count of targets not estimated is logged and given in a warning.
         diagnostics : dict of numpy.ndarray
             Only with ``return_diagnostics=True``.
 
@@ -473,6 +504,7 @@ class _LocalEstimator:
         width = int(np.prod(self.values_.shape[1:], dtype=int))
         estimates = np.full((m, width), np.nan)
         diagnostics: dict[str, np.ndarray] = {}
+        report = _progress_reporter(progress)
         for start in range(0, m, chunk):
             stop = min(start + chunk, m)
             found = self._neighbours(xyz[start:stop], chunk_size=chunk)
@@ -482,6 +514,15 @@ class _LocalEstimator:
                 if key not in diagnostics:
                     diagnostics[key] = np.empty(m, dtype=arr.dtype)
                 diagnostics[key][start:stop] = arr
+            report(stop, m)
+        missed = int(np.isnan(estimates[:, 0]).sum()) if width else 0
+        if missed:
+            message = (
+                f"{missed} of {m} target(s) not estimated (fewer than min_samples="
+                f"{self._neighbourhood().min_samples} samples within the search): NaN"
+            )
+            _logger.info(message)
+            warnings.warn(message, UserWarning, stacklevel=2)
         estimates = estimates.reshape((m,) + self.values_.shape[1:])
         if not return_diagnostics:
             return estimates
