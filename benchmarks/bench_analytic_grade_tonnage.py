@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _timing import best_of
+from _timing import best_of_interleaved
 
 from raremin.distributions import Lognormal
 from raremin.tonnage import analytic_grade_tonnage
@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n", type=int, default=10_000, help="number of distributions")
     parser.add_argument("--cutoffs", type=int, default=200, help="number of cut-offs")
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
     rng = np.random.default_rng(42)
@@ -35,9 +35,15 @@ def main() -> None:
     same_shape = rng.standard_normal((args.n, args.cutoffs))
 
     analytic_grade_tonnage(dist, tonnage, cutoffs)  # warm the table and the threads
-    t_exp = best_of(lambda: np.exp(same_shape), args.repeat)
-    t_gt = best_of(lambda: analytic_grade_tonnage(dist, tonnage, cutoffs), args.repeat)
-    t_gt1 = best_of(lambda: analytic_grade_tonnage(dist, tonnage, cutoffs, workers=1), args.repeat)
+    times = best_of_interleaved(
+        {
+            "exp": lambda: np.exp(same_shape),
+            "all": lambda: analytic_grade_tonnage(dist, tonnage, cutoffs),
+            "one": lambda: analytic_grade_tonnage(dist, tonnage, cutoffs, workers=1),
+        },
+        args.repeat,
+    )
+    t_exp, t_gt, t_gt1 = times["exp"], times["all"], times["one"]
     print(f"analytic grade-tonnage, {args.n} lognormals x {args.cutoffs} cut-offs")
     print(f"  numpy.exp over the same shape : {t_exp * 1e3:8.2f} ms")
     print(f"  grade-tonnage (all threads)   : {t_gt * 1e3:8.2f} ms  ratio {t_gt / t_exp:5.1f}x")
