@@ -50,19 +50,26 @@ COORDINATE_COLUMNS = ("easting_m", "northing_m", "elevation_m")
 _HOLES_SHOWN = 5
 
 
-def _coordinates(samples: pd.DataFrame, coords: Sequence[str]) -> np.ndarray:
-    """The coordinate columns as a finite (n, d) float array."""
-    names = [coords] if isinstance(coords, str) else list(coords)
+def _numeric_columns(samples: pd.DataFrame, names: list[str], what: str, hint: str) -> np.ndarray:
+    """Columns `names` of `samples` as a float array; missing or non-numeric raise."""
     missing = [c for c in names if c not in samples.columns]
     if missing:
         raise InputError(
-            f"samples lack coordinate column(s) {missing}; columns present: "
-            f"{list(samples.columns)} (pass coords=(east, north, elevation) to name them)"
+            f"samples lack {what} column(s) {missing}: {missing} not in the samples; "
+            f"columns present: {list(samples.columns)}{hint}"
         )
     try:
-        xyz = samples[names].to_numpy(dtype=float)
+        return samples[names].to_numpy(dtype=float)
     except (TypeError, ValueError) as err:
-        raise InputError(f"coordinate columns {names} must be numeric ({err})") from None
+        raise InputError(f"{what} columns {names} must be numeric ({err})") from None
+
+
+def _coordinates(samples: pd.DataFrame, coords: Sequence[str]) -> np.ndarray:
+    """The coordinate columns as a finite (n, d) float array."""
+    names = [coords] if isinstance(coords, str) else list(coords)
+    xyz = _numeric_columns(
+        samples, names, "coordinate", " (pass coords=(east, north, elevation) to name them)"
+    )
     bad = ~np.isfinite(xyz).all(axis=1)
     if bad.any():
         row = samples.index[np.flatnonzero(bad)[0]]
@@ -172,16 +179,7 @@ def _grade_table(samples: pd.DataFrame, grades: Any) -> tuple[list[str], np.ndar
         names = [grades] if isinstance(grades, str) else list(grades)
         if not names:
             raise InputError("grades is empty; name at least one column to estimate")
-        missing = [g for g in names if g not in samples.columns]
-        if missing:
-            raise InputError(
-                f"grade column(s) {missing} not in the samples; columns present: "
-                f"{list(samples.columns)}"
-            )
-    try:
-        table = samples[names].to_numpy(dtype=float)
-    except (TypeError, ValueError) as err:
-        raise InputError(f"grade columns {names} must be numeric ({err})") from None
+    table = _numeric_columns(samples, names, "grade", "")
     bad = ~np.isfinite(table)
     if bad.any():
         parts = []
