@@ -879,7 +879,8 @@ class Drillholes:
         >>> try:
         ...     Drillholes.from_tables(collars, surveys, intervals)
         ... except DrillholeError as err:
-        ...     print(err.report.errors["kind"].tolist())
+        ...     kinds = err.report.errors["kind"].tolist()
+        >>> kinds
         ['negative_grade']
         >>> with warnings.catch_warnings(record=True) as caught:
         ...     warnings.simplefilter("always")

@@ -15,8 +15,9 @@ True
 >>> try:
 ...     raise UnitError("unknown grade unit 'ppb'; known units: ppm, pct")
 ... except RareminError as err:
-...     print(err)
-unknown grade unit 'ppb'; known units: ppm, pct
+...     message = str(err)
+>>> message
+"unknown grade unit 'ppb'; known units: ppm, pct"
 """
 
 from __future__ import annotations

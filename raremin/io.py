@@ -233,14 +233,9 @@ def write_geoeas(
     >>> frame = pd.DataFrame({"x_m": [1.5, 2.0], "nd_ppm": [310.0, float("nan")]})
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = write_geoeas(frame, Path(folder) / "out.dat", title="Nd")
-    ...     print(path.read_text())
-    Nd
-    2
-    x_m
-    nd_ppm
-    1.5 310.0
-    2.0 -999.0
-    <BLANKLINE>
+    ...     lines = path.read_text().splitlines()
+    >>> lines
+    ['Nd', '2', 'x_m', 'nd_ppm', '1.5 310.0', '2.0 -999.0']
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
