@@ -93,15 +93,16 @@ def binned_sums(
     n_groups: int,
     grade_max: float,
     workers: int | None,
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """
     Per-bin sums of tonnage, tonnage x grade and tonnage x other grades.
 
     `grade` is (R, n); `tonnage` broadcastable to it; `others` each (R, n); `groups`
     (n,) codes in [0, n_groups). Returns arrays of shape (R, n_groups, n_cutoffs + 2):
     bin k < n_cutoffs + 1 holds grades with k cut-offs at or below them, the last bin
-    the NaN grades. Raises InputError on negative, over-range or NaN-where-forbidden
-    values, naming the first offender.
+    the NaN grades; and, per other grade, the tonnage of each bin where that grade is
+    NaN (not estimated: left out of its sum). Raises InputError on negative or
+    over-range values and invalid tonnages, naming the first offender.
     """
     plan = BinPlan.for_cutoffs(cutoffs)
     n_rows, n = grade.shape
@@ -111,10 +112,11 @@ def binned_sums(
     # Work units: (row, start, stop) slices of at most CHUNK values.
     units = [(r, s, min(s + CHUNK, n)) for r in range(n_rows) for s in range(0, n, CHUNK)]
 
-    def run(part: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    def run(part: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
         ton = np.zeros((n_rows, width))
         met = np.zeros((n_rows, width))
         oth = [np.zeros((n_rows, width)) for _ in others]
+        gap = [np.zeros((n_rows, width)) for _ in others]
         for r, s, e in part:
             g = grade[r, s:e]
             t = tonnage[r, s:e]
@@ -127,22 +129,20 @@ def binned_sums(
             if nan is not None:
                 tg[nan] = 0.0
             met[r] += np.bincount(k, tg, minlength=width)
-            for acc, other in zip(oth, others, strict=True):
+            for acc, missing, other in zip(oth, gap, others, strict=True):
                 o = other[r, s:e]
                 if nan is not None:
                     o = np.where(nan, 0.0, o)
-                if np.isnan(o.min()):
-                    bad = int(np.flatnonzero(np.isnan(o))[0]) + s
-                    raise InputError(
-                        f"a reported grade is NaN at block {bad} where the cut-off grade is "
-                        f"estimated; estimate every grade on the same blocks"
-                    )
+                if np.isnan(o.min()):  # not estimated there: left out, its tonnage kept
+                    hole = np.isnan(o)
+                    missing[r] += np.bincount(k, np.where(hole, t, 0.0), minlength=width)
+                    o = np.where(hole, 0.0, o)
                 acc[r] += np.bincount(k, o * t, minlength=width)
-        return ton, met, oth
+        return ton, met, oth, gap
 
     n_workers = min(default_workers(workers), len(units))
     if n_workers <= 1:
-        ton, met, oth = run(units)
+        ton, met, oth, gap = run(units)
     else:
         parts = [units[i::n_workers] for i in range(n_workers)]
         with ThreadPoolExecutor(n_workers) as pool:
@@ -150,8 +150,10 @@ def binned_sums(
         ton = sum(res[0] for res in results)
         met = sum(res[1] for res in results)
         oth = [sum(res[2][i] for res in results) for i in range(len(others))]
+        gap = [sum(res[3][i] for res in results) for i in range(len(others))]
     shape = (n_rows, n_groups, n_bins)
-    return ton.reshape(shape), met.reshape(shape), [o.reshape(shape) for o in oth]
+    return (ton.reshape(shape), met.reshape(shape), [o.reshape(shape) for o in oth],
+            [g.reshape(shape) for g in gap])
 
 
 def _check_chunk(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from .units import GRADE_UNITS, grade_unit
 
 __all__ = [
     "BASES",
+    "check_grade_table",
     "check_basis",
     "check_cutoffs",
     "as_float_array",
@@ -168,3 +170,36 @@ def check_cutoffs(cutoffs: Any, unit: str = "") -> np.ndarray:
             f"{k + 1}: sort them and remove duplicates"
         )
     return c
+
+
+def check_grade_table(
+    values: np.ndarray, names: list[str], units: list[str | None], row: Callable[[int], str]
+) -> None:
+    """
+    Check a table of sample grades (samples x grades; NaN means not assayed).
+
+    Raises InputError on an infinite, negative or over-100 % grade, naming the column,
+    the sample (``row(i)`` describes row i: its position, hole and interval) and the
+    fix. `units` gives each column's grade unit (None: only the sign is checked).
+    """
+    with np.errstate(invalid="ignore"):
+        for j, (name, unit) in enumerate(zip(names, units, strict=True)):
+            col = values[:, j]
+            checks = [(np.isinf(col), "is infinite", "replace it by a number or leave it blank")]
+            checks.append((col < 0, "is negative",
+                           "below-detection codes such as -1 or -99 must be read as such "
+                           "(raremin.assays.clean_assays, or the project file's "
+                           "below_detection setting) or removed"))
+            if unit is not None:
+                full = float(GRADE_UNITS["fraction"] / GRADE_UNITS[grade_unit(unit)])
+                checks.append((col > full, f"is over 100 % ({full:g} {unit})",
+                               "check the unit in the column name and the value"))
+            for mask, what, fix in checks:
+                if mask.any():
+                    bad = np.flatnonzero(mask)
+                    i = int(bad[0])
+                    raise InputError(
+                        f"grade {name} = {col[i]:g} {what} at {row(i)}"
+                        + (f" ({bad.size} such values in {name})" if bad.size > 1 else "")
+                        + f"; {fix}"
+                    )

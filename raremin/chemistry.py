@@ -50,7 +50,9 @@ from numpy.typing import ArrayLike
 
 from ._validation import BASES, as_float_array, check_finite, check_grades
 from ._validation import check_basis as _check_basis
+from .analytes import BASKET_COLUMNS, Analyte, parse_analyte
 from .errors import BasisError, ChemistryError, InputError
+from .periodic import ATOMIC_WEIGHTS, OXYGEN_ATOMIC_WEIGHT, oxide_formula_of
 from .units import convert_grade, grade_unit, unit_suffix
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "basket",
     "basket_shares",
     "basket_total",
+    "basket_weights",
     "element",
     "element_to_oxide",
     "grade_columns",
@@ -78,17 +81,7 @@ __all__ = [
     "treo_to_tree",
 ]
 
-#: Atomic weight of oxygen used in every oxide factor (CIAAW conventional value).
-OXYGEN_ATOMIC_WEIGHT: float = 15.999
-
-#: The two grade bases: grades of the element itself, or of its reporting oxide.
-
-
-def _formula(symbol: str, cations: int, oxygens: int) -> str:
-    """Write an oxide formula such as ``Nd2O3`` or ``CeO2`` (a count of 1 is omitted)."""
-    c = str(cations) if cations != 1 else ""
-    o = str(oxygens) if oxygens != 1 else ""
-    return f"{symbol}{c}O{o}"
+_formula = oxide_formula_of
 
 
 @dataclass(frozen=True)
@@ -193,25 +186,30 @@ class Element:
         return (metal + self.oxygens * OXYGEN_ATOMIC_WEIGHT) / metal
 
 
-# symbol, name, Z, standard atomic weight (CIAAW 2021), reporting oxide, cations, oxygens, natural
-_TABLE: tuple[tuple[str, str, int, float, str, int, int, bool], ...] = (
-    ("La", "lanthanum", 57, 138.90547, "La2O3", 2, 3, True),
-    ("Ce", "cerium", 58, 140.116, "CeO2", 1, 2, True),
-    ("Pr", "praseodymium", 59, 140.90766, "Pr6O11", 6, 11, True),
-    ("Nd", "neodymium", 60, 144.242, "Nd2O3", 2, 3, True),
-    ("Pm", "promethium", 61, 145.0, "Pm2O3", 2, 3, False),  # mass number of 145Pm
-    ("Sm", "samarium", 62, 150.36, "Sm2O3", 2, 3, True),
-    ("Eu", "europium", 63, 151.964, "Eu2O3", 2, 3, True),
-    ("Gd", "gadolinium", 64, 157.25, "Gd2O3", 2, 3, True),
-    ("Tb", "terbium", 65, 158.925354, "Tb4O7", 4, 7, True),
-    ("Dy", "dysprosium", 66, 162.500, "Dy2O3", 2, 3, True),
-    ("Ho", "holmium", 67, 164.930329, "Ho2O3", 2, 3, True),
-    ("Er", "erbium", 68, 167.259, "Er2O3", 2, 3, True),
-    ("Tm", "thulium", 69, 168.934219, "Tm2O3", 2, 3, True),
-    ("Yb", "ytterbium", 70, 173.045, "Yb2O3", 2, 3, True),
-    ("Lu", "lutetium", 71, 174.9668, "Lu2O3", 2, 3, True),
-    ("Y", "yttrium", 39, 88.905838, "Y2O3", 2, 3, True),
-    ("Sc", "scandium", 21, 44.955907, "Sc2O3", 2, 3, True),
+# symbol, name, Z, reporting oxide, cations, oxygens, natural; the standard atomic
+# weights (CIAAW 2021) come from raremin.periodic, Pm's is the mass number of 145Pm.
+_ROWS: tuple[tuple[str, str, int, str, int, int, bool], ...] = (
+    ("La", "lanthanum", 57, "La2O3", 2, 3, True),
+    ("Ce", "cerium", 58, "CeO2", 1, 2, True),
+    ("Pr", "praseodymium", 59, "Pr6O11", 6, 11, True),
+    ("Nd", "neodymium", 60, "Nd2O3", 2, 3, True),
+    ("Pm", "promethium", 61, "Pm2O3", 2, 3, False),
+    ("Sm", "samarium", 62, "Sm2O3", 2, 3, True),
+    ("Eu", "europium", 63, "Eu2O3", 2, 3, True),
+    ("Gd", "gadolinium", 64, "Gd2O3", 2, 3, True),
+    ("Tb", "terbium", 65, "Tb4O7", 4, 7, True),
+    ("Dy", "dysprosium", 66, "Dy2O3", 2, 3, True),
+    ("Ho", "holmium", 67, "Ho2O3", 2, 3, True),
+    ("Er", "erbium", 68, "Er2O3", 2, 3, True),
+    ("Tm", "thulium", 69, "Tm2O3", 2, 3, True),
+    ("Yb", "ytterbium", 70, "Yb2O3", 2, 3, True),
+    ("Lu", "lutetium", 71, "Lu2O3", 2, 3, True),
+    ("Y", "yttrium", 39, "Y2O3", 2, 3, True),
+    ("Sc", "scandium", 21, "Sc2O3", 2, 3, True),
+)
+_TABLE = tuple(
+    (sym, name, z, ATOMIC_WEIGHTS.get(sym, 145.0), ox, c, o, natural)
+    for sym, name, z, ox, c, o, natural in _ROWS
 )
 
 #: Symbols of the rare-earth elements: La to Lu (with Pm), then Y and Sc.
@@ -233,8 +231,6 @@ for _el in RARE_EARTHS.values():
         _LOOKUP[_key.lower()] = _el.symbol
 del _el, _key
 
-_SYMBOLS_BY_LOWER = {sym.lower(): sym for sym in ELEMENTS}
-_OXIDES_BY_LOWER = {el.oxide_formula.lower(): sym for sym, el in RARE_EARTHS.items()}
 
 
 def element(symbol_or_name: str | Element) -> Element:
@@ -366,19 +362,7 @@ BASKET_CONVENTIONS: tuple[str, ...] = ("eu-lu+y", "gd-lu+y", "tb-lu+y")
 
 _LANTHANIDES = tuple(s for s in ELEMENTS[:15] if RARE_EARTHS[s].natural)  # La-Lu without Pm
 _HEAVY_START = {"eu-lu+y": "Eu", "gd-lu+y": "Gd", "tb-lu+y": "Tb"}
-_BASKET_ALIASES = {
-    "treo": "TREO",
-    "tree": "TREO",
-    "lreo": "LREO",
-    "lree": "LREO",
-    "hreo": "HREO",
-    "hree": "HREO",
-    "mreo": "MREO",
-    "mree": "MREO",
-    "ndpr": "NdPr",
-    "creo": "CREO",
-    "cree": "CREO",
-}
+_BASKET_ALIASES = {key: name for key, (name, _) in BASKET_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -606,8 +590,6 @@ def _named_basket(name: str, include_y: bool, include_sc: bool, convention: str)
 
 # ------------------------------------------------------------------------ grade columns
 
-_SUFFIX_UNITS = {s: grade_unit(s) for s in ("ppm", "pct", "gpt", "kgpt", "frac")}
-_COLUMN_RE = re.compile(r"^\s*([a-z0-9]+)_([a-z]+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -677,14 +659,18 @@ class GradeColumn:
 
 def parse_grade_column(name: Any) -> GradeColumn | None:
     """
-    Read a column name of the form ``<species>_<unit>``.
+    Read a rare-earth grade column name such as ``nd_ppm`` or ``Nd2O3 (%)``.
+
+    The rare-earth view of the grammar of :func:`raremin.analytes.parse_analyte`
+    (which reads every element, oxide and basket).
 
     Parameters
     ----------
     name : str
-        A column name. The species is an element symbol (element basis, ``nd_ppm``)
-        or a reporting-oxide formula (oxide basis, ``nd2o3_pct``); the unit suffix
-        is ``ppm``, ``pct``, ``gpt``, ``kgpt`` or ``frac``. Case is ignored.
+        A column name. The species is a rare-earth symbol (element basis, ``nd_ppm``)
+        or its reporting-oxide formula (oxide basis, ``nd2o3_pct``); the unit is any
+        grade unit (``ppm``, ``ppb``, ``pct``, ``%``, ``gpt``, ``g/t``, ``kgpt``,
+        ``frac``...), joined by ``_``, a space or in brackets. Case is ignored.
 
     Returns
     -------
@@ -704,20 +690,12 @@ def parse_grade_column(name: Any) -> GradeColumn | None:
     >>> parse_grade_column("treo_pct") is None
     True
     """
-    if not isinstance(name, str):
+    analyte = parse_analyte(name)
+    if analyte is None or analyte.element not in RARE_EARTHS:
         return None
-    match = _COLUMN_RE.match(name.lower())
-    if match is None:
-        return None
-    species, suffix = match.groups()
-    unit = _SUFFIX_UNITS.get(suffix)
-    if unit is None:
-        return None
-    if species in _SYMBOLS_BY_LOWER:
-        return GradeColumn(_SYMBOLS_BY_LOWER[species], "element", unit)
-    if species in _OXIDES_BY_LOWER:
-        return GradeColumn(_OXIDES_BY_LOWER[species], "oxide", unit)
-    return None
+    if analyte.kind == "oxide" and analyte.species != RARE_EARTHS[analyte.element].oxide_formula:
+        return None  # another oxide than the reporting one (Pr2O3): not a reporting grade
+    return GradeColumn(analyte.element, analyte.basis, analyte.unit)
 
 
 def grade_columns(df: pd.DataFrame | Iterable[Any]) -> dict[Any, GradeColumn]:
@@ -881,7 +859,7 @@ def _member_matrix(
     Grades of the basket members on `result_basis`, element axis last, in member order.
 
     Returns the matrix, its unit, the members filled with zero, and the DataFrame
-    index (None for arrays).
+    index (None for arrays). The conversion factors come from :func:`basket_weights`.
     """
     if isinstance(grades, pd.DataFrame):
         return _frame_members(grades, bsk, basis, result_basis, unit, missing, allow_nan)
@@ -892,23 +870,42 @@ def _member_matrix(
         )
     basis = _check_basis(basis)
     arr, symbols, unit = _array_grades(grades, elements, unit, allow_nan)
+    columns = [_reporting_analyte(sym, basis, unit) for sym in symbols]
+    _check_members(bsk, symbols, missing, f"elements={symbols}")
+    mat = _weighted_members(arr, columns, bsk, result_basis, unit)
+    absent = [m for m in bsk.elements if m not in symbols]
+    return mat, unit, absent, None
+
+
+def _reporting_analyte(symbol: str, basis: str, unit: str) -> Analyte:
+    """A rare earth on element basis, or as its reporting oxide."""
+    if basis == "element":
+        return Analyte("element", symbol, unit)
+    return Analyte("oxide", RARE_EARTHS[symbol].oxide_formula, unit)
+
+
+def _check_members(bsk: Basket, symbols: Sequence[str], missing: str, seen: str) -> None:
     absent = [m for m in bsk.elements if m not in symbols]
     if absent and missing == "raise":
         raise ChemistryError(
-            f"basket {bsk.name} needs {', '.join(absent)}, missing from elements={symbols}; "
-            f"add them or pass missing='zero' to count them as 0"
+            f"basket {bsk.name} needs {', '.join(absent)}, missing from {seen}; add them "
+            f"or pass missing='zero' to count them as 0"
         )
     if len(absent) == len(bsk.elements):
         raise ChemistryError(
-            f"no member of basket {bsk.name} ({', '.join(bsk.elements)}) is in "
-            f"elements={symbols}"
+            f"no member of basket {bsk.name} ({', '.join(bsk.elements)}) is in {seen}"
         )
-    mat = np.zeros(arr.shape[:-1] + (len(bsk.elements),), dtype=float)
-    for j, member in enumerate(bsk.elements):
-        if member in symbols:
-            mat[..., j] = arr[..., symbols.index(member)]
-    mat = _change_basis(mat, _factors(bsk.elements), basis, result_basis)
-    return mat, unit, absent, None
+
+
+def _weighted_members(values: np.ndarray, columns: Sequence[Analyte], bsk: Basket,
+                      result_basis: str, unit: str) -> np.ndarray:
+    """Member grades on `result_basis` in `unit`, element axis last, in member order."""
+    w, _, _ = basket_weights(columns, bsk, result_basis=result_basis, unit=unit)
+    mat = np.zeros(values.shape[:-1] + (len(bsk.elements),), dtype=float)
+    for j, col in enumerate(columns):
+        if w[j] != 0.0:
+            mat[..., bsk.elements.index(col.element)] = values[..., j] * w[j]
+    return mat
 
 
 def _frame_members(
@@ -931,43 +928,114 @@ def _frame_members(
                 raise InputError(
                     f"{el} has {len(cols)} {b}-basis columns {cols}; keep one of them"
                 )
-    avail = {b: set(found[b]) for b in bases}
-    union = set().union(*avail.values())
-    absent = [m for m in bsk.elements if m not in union]
-    seen = list(df.columns)
     restricted = f" on {bases[0]} basis" if basis is not None else ""
-    if absent and missing == "raise":
-        raise ChemistryError(
-            f"basket {bsk.name} needs {', '.join(absent)}, which have no grade column"
-            f"{restricted}; columns seen: {seen}. Add them or pass missing='zero' to "
-            f"count them as 0"
-        )
-    if not union:
-        raise ChemistryError(
-            f"no grade column{restricted} for any member of basket {bsk.name} "
-            f"({', '.join(bsk.elements)}); columns seen: {seen}"
-        )
-    candidates = [b for b in bases if avail[b] == union]
-    if not candidates:
-        only_el = [found["element"][m][0] for m in bsk.elements if m in union - avail["oxide"]]
-        only_ox = [found["oxide"][m][0] for m in bsk.elements if m in union - avail["element"]]
-        raise BasisError(
-            f"mixed bases: {', '.join(map(str, only_el))} on element basis, "
-            f"{', '.join(map(str, only_ox))} on oxide basis; no single basis holds every "
-            f"available member of {bsk.name}. Convert with element_to_oxide() or "
-            f"oxide_to_element() first"
-        )
-    chosen = result_basis if result_basis in candidates else candidates[0]
-    used = {found[chosen][m][0]: m for m in bsk.elements if m in union}
+    # Each member from its column on the result basis if there is one, else the other.
+    order = [result_basis] + [b for b in BASES if b != result_basis]
+    used: dict[Any, str] = {}
+    for member in bsk.elements:
+        for b in order:
+            if b in bases and member in found[b]:
+                used[found[b][member][0]] = member
+                break
+    _check_members(bsk, list(used.values()), missing,
+                   f"the grade columns{restricted} (columns seen: {list(df.columns)})")
     ordered = [c for c in df.columns if c in used]
     out_unit = grade_unit(unit) if unit is not None else parse_grade_column(ordered[0]).unit
-    mat = np.zeros((df.shape[0], len(bsk.elements)), dtype=float)
-    for col in ordered:
-        gc = parse_grade_column(col)
-        values = check_grades(df[col], gc.unit, f"column {col!r}", allow_nan)
-        mat[:, bsk.elements.index(used[col])] = convert_grade(values, gc.unit, out_unit)
-    mat = _change_basis(mat, _factors(bsk.elements), chosen, result_basis)
+    columns = [parse_analyte(c) for c in ordered]
+    values = np.column_stack([
+        check_grades(df[c], a.unit, f"column {c!r}", allow_nan)
+        for c, a in zip(ordered, columns, strict=True)
+    ])
+    mat = _weighted_members(values, columns, bsk, result_basis, out_unit)
+    absent = [m for m in bsk.elements if m not in used.values()]
     return mat, out_unit, absent, df.index
+
+
+def basket_weights(
+    columns: Sequence[Analyte | str],
+    basket: str | Basket | Sequence[str],
+    *,
+    result_basis: str = "oxide",
+    unit: str = "ppm",
+) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    """
+    The weights that turn grade columns into a basket total: ``total = grades @ w``.
+
+    The one place where raremin adds rare earths up: :func:`basket_total`,
+    :func:`raremin.tonnage.contained_basket` and the workflow's basket grades all use
+    it. Every member is converted from its own unit and basis (element, reporting
+    oxide or any other oxide of the element) to `result_basis` and `unit`.
+
+    Parameters
+    ----------
+    columns : sequence of Analyte or str
+        What each grade column holds (column names are read with
+        :func:`raremin.analytes.parse_analyte`). Columns that are not members of the
+        basket (other elements, basket totals, non-grades) get weight 0.
+    basket : str, Basket or sequence of str
+        Anything :func:`basket` accepts.
+    result_basis : {"element", "oxide"}, default "oxide"
+        Total of oxide grades (TREO) or of element grades (TREE).
+    unit : str, default "ppm"
+        Unit of the total.
+
+    Returns
+    -------
+    weights : numpy.ndarray
+        One weight per column, shape ``(len(columns),)``.
+    present : tuple of str
+        Members with a column, in basket order.
+    absent : tuple of str
+        Members without a column (the total then covers only `present`).
+
+    Raises
+    ------
+    InputError
+        Two columns hold the same member.
+
+    Notes
+    -----
+    For a member column in unit ``u`` holding species ``s`` of element ``e``, the
+    weight is ``k(u -> unit) x m_e/m_s x f_e`` on oxide basis (``f_e``: the reporting
+    oxide factor, :data:`OXIDE_FACTORS`) and ``k(u -> unit) x m_e/m_s`` on element
+    basis, where ``m_e/m_s`` is 1 for the element and ``1 / oxide factor`` for an
+    oxide (:func:`raremin.periodic.oxide_factor_of`); a reporting oxide summed on
+    oxide basis gets exactly ``k``.
+
+    Examples
+    --------
+    >>> from raremin.chemistry import basket_weights
+    >>> w, present, absent = basket_weights(["nd_ppm", "pr6o11_pct", "cu_pct"], "ndpr",
+    ...                                     unit="ppm")
+    >>> w.round(4).tolist(), present, absent
+    ([1.1664, 10000.0, 0.0], ('Nd', 'Pr'), ())
+    """
+    bsk = _as_basket(basket)
+    result_basis = _check_basis(result_basis, "result_basis")
+    out_unit = grade_unit(unit)
+    weights = np.zeros(len(columns))
+    owner: dict[str, Any] = {}
+    for j, col in enumerate(columns):
+        analyte = col if isinstance(col, Analyte) else parse_analyte(col)
+        if analyte is None or analyte.element not in bsk.elements:
+            continue
+        member = analyte.element
+        if member in owner:
+            raise InputError(
+                f"columns {owner[member]!r} and {col!r} both hold {member}; keep one of them"
+            )
+        owner[member] = col
+        scale = float(convert_grade(1.0, analyte.unit, out_unit))
+        factor = OXIDE_FACTORS[member]
+        if analyte.kind == "oxide" and analyte.species == RARE_EARTHS[member].oxide_formula:
+            weights[j] = scale if result_basis == "oxide" else scale / factor
+        elif result_basis == "oxide":
+            weights[j] = scale * analyte.element_factor * factor
+        else:
+            weights[j] = scale * analyte.element_factor
+    present = tuple(m for m in bsk.elements if m in owner)
+    absent = tuple(m for m in bsk.elements if m not in owner)
+    return weights, present, absent
 
 
 def _warn_zero(bsk: Basket, absent: list[str]) -> str:

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -66,6 +65,7 @@ import pandas as pd
 import shapely
 
 from ._validation import check_finite, check_grades, check_positive, check_weights
+from .analytes import find_analytes
 from .deposit import Deposit, Zone, zones_of
 from .errors import InputError
 from .units import GRADE_UNITS, grade_unit, unit_suffix
@@ -109,8 +109,6 @@ _ROW = "__raremin_row__"
 _TOL_M = 1e-6
 #: Below this dogleg (radians) the ratio factor and slerp weights use their series.
 _SMALL_ANGLE = 1e-2
-#: Grade-like columns: ``<anything>_<unit suffix>``, e.g. ``la_ppm``, ``treo_pct``.
-_GRADE_NAME = re.compile(r"^\s*\w+?_(ppm|pct|gpt|kgpt|frac)\s*$", re.IGNORECASE)
 _SHOWN = 10
 
 
@@ -189,14 +187,9 @@ def _missing_ids(ids: pd.Series) -> np.ndarray:
 
 
 def _grade_like_columns(columns: Iterable[Any]) -> dict[Any, str]:
-    """Columns named ``<name>_<unit suffix>``, mapped to their canonical grade unit."""
-    out: dict[Any, str] = {}
-    for col in columns:
-        if isinstance(col, str):
-            match = _GRADE_NAME.match(col)
-            if match:
-                out[col] = grade_unit(match.group(1).lower())
-    return out
+    """Grade columns (:func:`raremin.analytes.find_analytes`), mapped to their unit."""
+    found = find_analytes(list(columns), warn=False)
+    return {col: analyte.unit for col, analyte in found.analytes.items()}
 
 
 def _full_scale(unit: str) -> float:
@@ -860,8 +853,9 @@ class Drillholes:
         * ``hole_set_aside`` [error, report mode only]: a survey or interval of a hole
           whose collar was set aside.
 
-        Grade columns are those named ``<name>_<unit>`` with a grade-unit suffix
-        (``ppm``, ``pct``, ``gpt``, ``kgpt``, ``frac``); NaN grades are allowed.
+        Grade columns are those :func:`raremin.analytes.find_analytes` reads (an
+        element, oxide or basket and its unit: ``cu_pct``, ``nd2o3_ppm``,
+        ``treo_pct``); NaN grades are allowed.
         Depths within 1e-6 m count as equal.
 
         Examples
@@ -916,7 +910,7 @@ class Drillholes:
 
     @property
     def grade_columns(self) -> list[str]:
-        """Interval columns named like grades (``<name>_<unit>``, e.g. ``la_ppm``)."""
+        """Interval grade columns (:func:`raremin.analytes.find_analytes`: ``la_ppm``...)."""
         return list(_grade_like_columns(self.intervals.columns))
 
     def _codes(self, hole_ids: Any, what: str = "depths") -> np.ndarray:
@@ -1344,8 +1338,8 @@ def composite(
     length_m : float
         Units: m along the hole. Composite length.
     grades : sequence of str, optional
-        Interval columns to composite. Default: every column named like a grade
-        (``<name>_<unit>``, e.g. ``la_ppm``, ``treo_pct``).
+        Interval columns to composite. Default: every grade column
+        (:func:`raremin.analytes.find_analytes`: ``la_ppm``, ``cu_pct``, ``treo_pct``).
     zones : Deposit, Zone or iterable of Zone, optional
         Zones (prisms) in the CRS of the collars. Each interval goes to the zone
         holding its midpoint; composites never cross a change of zone.

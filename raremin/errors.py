@@ -13,11 +13,11 @@ Examples
 >>> issubclass(UnitError, InputError) and issubclass(InputError, ValueError)
 True
 >>> try:
-...     raise UnitError("unknown grade unit 'ppb'; known units: ppm, pct")
+...     raise UnitError("unknown grade unit 'ppt'; known units: ppm, pct")
 ... except RareminError as err:
 ...     message = str(err)
 >>> message
-"unknown grade unit 'ppb'; known units: ppm, pct"
+"unknown grade unit 'ppt'; known units: ppm, pct"
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ class UnitError(InputError):
     Examples
     --------
     >>> from raremin.errors import UnitError
-    >>> str(UnitError("unknown grade unit 'ppb'"))
-    "unknown grade unit 'ppb'"
+    >>> str(UnitError("unknown grade unit 'ppt'"))
+    "unknown grade unit 'ppt'"
     """
 
 

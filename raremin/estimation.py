@@ -26,6 +26,7 @@ array([320., 480.])
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
@@ -35,16 +36,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .chemistry import grade_columns
+from ._validation import check_grade_table
+from .analytes import column_unit, find_analytes
 from .deposit import Deposit, Zone, as_crs, check_same_crs, zones_of
 from .errors import CRSError, InputError
 from .grid import BlockModel
 
-__all__ = ["assign_zones", "estimate"]
+__all__ = ["NEGATIVE_POLICIES", "assign_zones", "estimate"]
 
 logger = logging.getLogger(__name__)
 
 COORDINATE_COLUMNS = ("easting_m", "northing_m", "elevation_m")
+
+#: What :func:`estimate` may do with negative estimates.
+NEGATIVE_POLICIES = ("zero", "keep", "error")
 
 #: How many hole ids a warning about unused samples names.
 _HOLES_SHOWN = 5
@@ -165,33 +170,74 @@ def assign_zones(
     return pd.Series(names, index=samples.index, name="zone", dtype=object)
 
 
+def _sample_label(samples: pd.DataFrame) -> Any:
+    """A function giving, for row i, the sample's position, index, hole and interval."""
+    holes = samples["hole_id"].to_numpy() if "hole_id" in samples.columns else None
+    ends = ("from_m", "to_m")
+    depths = samples[list(ends)].to_numpy() if set(ends) <= set(samples.columns) else None
+
+    def label(i: int) -> str:
+        text = f"sample row {i} (index {samples.index[i]!r})"
+        if holes is not None:
+            text += f", hole {holes[i]!r}"
+        if depths is not None:
+            text += f" {depths[i, 0]:g}-{depths[i, 1]:g} m"
+        return text
+
+    return label
+
+
 def _grade_table(samples: pd.DataFrame, grades: Any) -> tuple[list[str], np.ndarray]:
-    """The grade columns to estimate and their values (n, k), complete."""
+    """The grade columns to estimate and their values (n, k); NaN = not assayed."""
     if grades is None:
-        names = list(grade_columns(samples))
+        names = find_analytes(samples).columns
         if not names:
             raise InputError(
-                f"no rare-earth grade column found in the samples (columns: "
-                f"{list(samples.columns)}); name them <species>_<unit> (e.g. nd_ppm, "
-                f"nd2o3_pct) or pass grades=[...]"
+                f"no grade column found in the samples (columns: {list(samples.columns)}); "
+                f"name them <species>_<unit> (e.g. cu_pct, nd_ppm, nd2o3_pct, treo_ppm) or "
+                f"pass grades=[...]"
             )
     else:
         names = [grades] if isinstance(grades, str) else list(grades)
         if not names:
             raise InputError("grades is empty; name at least one column to estimate")
-    table = _numeric_columns(samples, names, "grade", "")
-    bad = ~np.isfinite(table)
-    if bad.any():
-        parts = []
-        for j in np.flatnonzero(bad.any(axis=0)):
-            rows = np.flatnonzero(bad[:, j])
-            parts.append(f"{names[j]} ({rows.size}, first at row {samples.index[rows[0]]!r})")
+    missing = [c for c in names if c not in samples.columns]
+    if missing:
         raise InputError(
-            f"missing or infinite grades in {', '.join(parts)}; all grades are estimated "
-            f"from the same samples: drop those rows (samples.dropna(subset=[...])) or "
-            f"estimate the columns separately"
+            f"samples lack grade column(s) {missing}: {missing} not in the samples; columns "
+            f"present: {list(samples.columns)}"
         )
+    label = _sample_label(samples)
+    table = np.empty((len(samples), len(names)))
+    for j, name in enumerate(names):
+        column = samples[name]
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        text = np.isnan(values) & column.notna().to_numpy()
+        if text.any():
+            i = int(np.flatnonzero(text)[0])
+            raise InputError(
+                f"grade {name} holds text {column.iloc[i]!r} at {label(i)} ({int(text.sum())} "
+                f"such values); read the assays with raremin.assays.clean_assays (it "
+                f"handles '<5' and other lab codes) or fix the values"
+            )
+        table[:, j] = values
+    units = [column_unit(name) for name in names]
+    check_grade_table(table, names, units, label)
     return names, table
+
+
+def _groups_of_columns(present: np.ndarray) -> list[np.ndarray]:
+    """Columns that share the same samples (the same pattern of assayed rows), in order."""
+    if present.shape[1] == 0:
+        return []
+    _, first, inverse = np.unique(present.T, axis=0, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    return [np.flatnonzero(inverse == g) for g in np.argsort(first)]
+
+
+def _min_samples(estimator: Any) -> int:
+    """Fewest samples the estimator needs (its neighbourhood's min_samples, else 1)."""
+    return int(getattr(getattr(estimator, "neighbourhood", None), "min_samples", 1) or 1)
 
 
 def _check_estimator(estimator: Any) -> None:
@@ -229,6 +275,8 @@ def estimate(
     coords: Sequence[str] = COORDINATE_COLUMNS,
     domains: bool = True,
     crs: Any = None,
+    hole_column: str | None = "hole_id",
+    negative: str = "zero",
 ) -> BlockModel:
     """
     Estimate grades at the parcel centres of a block model.
@@ -248,9 +296,12 @@ def estimate(
         own (e.g. kriging with each zone's variogram). Never modified: each fit uses a
         clone.
     grades : sequence of str, optional
-        Columns to estimate. Default: every rare-earth grade column recognised by
-        :func:`raremin.chemistry.grade_columns` (``nd_ppm``, ``nd2o3_pct``...).
-        Every listed column must be complete (no NaN) on the samples used.
+        Columns to estimate. Default: every grade column that
+        :func:`raremin.analytes.find_analytes` reads (``cu_pct``, ``nd_ppm``,
+        ``nd2o3_pct``, ``treo_ppm``...). A NaN grade means "not assayed": each grade
+        is estimated from the samples where it was assayed (heterotopic data), and a
+        missing value in one grade never removes the others of that sample. Grades
+        assayed on the same samples share one fit (and one set of weights).
     zone_column : str, default "zone"
         Column with each sample's zone name (``""`` outside every zone).
     coords : sequence of str, default ("easting_m", "northing_m", "elevation_m")
@@ -261,6 +312,13 @@ def estimate(
         count). False: every sample informs every zone (soft boundaries).
     crs : pyproj CRS or anything pyproj accepts, optional
         CRS of a plain DataFrame's coordinates, checked against the grid's.
+    hole_column : str or None, default "hole_id"
+        Column of drillhole ids, passed to the estimator's ``fit(..., holes=)`` when
+        present (needed by ``Kriging(max_per_hole=...)``). None: no hole ids.
+    negative : {"zero", "keep", "error"}, default "zero"
+        What to do with negative estimates (kriging's negative weights can give them):
+        set them to zero (counted per grade in ``attrs["negative_estimates"]``, logged
+        and given in a warning), keep them, or raise an InputError naming the first.
 
     Returns
     -------
@@ -271,14 +329,18 @@ def estimate(
         under its own name: ``n_samples`` (int, samples used), ``mean_distance_m``
         and ``nearest_distance_m`` (metres), and for kriging ``variance``,
         ``slope``, ``efficiency`` and ``lagrange``. ``n_samples`` is 0 and the
-        other diagnostics NaN on parcels no zone estimated.
+        other diagnostics NaN on parcels no zone estimated. Diagnostics are those of
+        the first grade in `grades` (grades assayed on other samples have other
+        neighbourhoods). ``attrs`` records ``negative_estimates`` (grade -> count),
+        ``negative_policy`` and ``samples_per_grade`` (grade -> zone -> samples used).
 
     Raises
     ------
     InputError
         Missing coordinate, grade or zone column (the message lists the columns
-        present), missing grades, no grade column found, a zone without samples
-        (the message gives the sample count per zone), or a bad estimator.
+        present), text, negative, infinite or over-100 % grades (the message names the
+        sample row, hole and interval), no grade column found, a zone without samples
+        (the message gives the sample count per zone), a bad estimator or policy.
     CRSError
         Samples in another CRS than the grid.
 
@@ -332,6 +394,8 @@ def estimate(
             _check_estimator(est)
     else:
         _check_estimator(estimator)
+    if negative not in NEGATIVE_POLICIES:
+        raise InputError(f"negative must be one of {NEGATIVE_POLICIES}; got {negative!r}")
     check_same_crs(model.grid.crs, _sample_crs(samples, crs), "the samples")
     names = [coords] if isinstance(coords, str) else list(coords)
     if len(names) != model.grid.ndim:
@@ -340,6 +404,9 @@ def estimate(
         )
     xyz = _coordinates(samples, names)
     grade_names, table = _grade_table(samples, grades)
+    holes = None
+    if hole_column is not None and hole_column in samples.columns:
+        holes = samples[hole_column].to_numpy(dtype=object)
 
     centres = model.centres()
     n = model.n_parcels
@@ -377,23 +444,70 @@ def estimate(
     else:
         groups = [(None, np.ones(n, dtype=bool), np.ones(len(samples), dtype=bool))]
 
+    per_grade: dict[str, dict[str, int]] = {g: {} for g in grade_names}
     for zone, parcels, used in groups:
         if not parcels.any():
             continue
         chosen = estimator[zone] if per_zone else estimator
-        fitted = chosen.clone().fit(xyz[used], table[used])
-        est, diag = fitted.predict(centres[parcels], return_diagnostics=True)
-        out[parcels] = np.asarray(est, dtype=float).reshape(-1, len(grade_names))
-        for key, values in diag.items():
-            values = np.asarray(values)
-            if key not in diagnostics:
-                fill = 0 if values.dtype.kind in "iub" else np.nan
-                diagnostics[key] = np.full(n, fill, dtype=values.dtype)
-            diagnostics[key][parcels] = values
+        where = np.flatnonzero(parcels)
+        rows_in = np.flatnonzero(used)
+        present = np.isfinite(table[rows_in])
+        for cols in _groups_of_columns(present):
+            rows = rows_in[present[:, cols[0]]]
+            for c in cols:
+                per_grade[grade_names[c]][zone or "all"] = int(rows.size)
+            if rows.size < _min_samples(chosen) and 0 not in cols:
+                warnings.warn(
+                    f"{', '.join(grade_names[c] for c in cols)}: {rows.size} sample(s)"
+                    f"{f' in zone {zone!r}' if zone else ''}, fewer than the estimator "
+                    f"needs: not estimated there (NaN)", UserWarning, stacklevel=2)
+                continue
+            fitted = chosen.clone().fit(xyz[rows], table[np.ix_(rows, cols)],
+                                        holes=None if holes is None else holes[rows])
+            est, diag = fitted.predict(centres[parcels], return_diagnostics=True)
+            out[np.ix_(where, cols)] = np.asarray(est, dtype=float).reshape(-1, cols.size)
+            if 0 not in cols:
+                continue  # diagnostics are those of the first grade
+            for key, values in diag.items():
+                values = np.asarray(values)
+                if key not in diagnostics:
+                    fill = 0 if values.dtype.kind in "iub" else np.nan
+                    diagnostics[key] = np.full(n, fill, dtype=values.dtype)
+                diagnostics[key][parcels] = values
 
+    negatives = _negative_estimates(out, grade_names, negative, model, centres)
     missed = int(np.isnan(out).any(axis=1).sum())
     if missed:
         logger.info("%d of %d parcels not estimated (too few samples in the search)", missed, n)
     arrays = {g: np.ascontiguousarray(out[:, j]) for j, g in enumerate(grade_names)}
     arrays.update(diagnostics)
-    return model.with_arrays(**arrays)
+    attrs = dict(model.attrs)
+    attrs.update(negative_estimates=negatives, negative_policy=negative,
+                 samples_per_grade=per_grade)
+    return dataclasses.replace(model.with_arrays(**arrays), attrs=attrs)
+
+
+def _negative_estimates(out: np.ndarray, names: list[str], policy: str, model: BlockModel,
+                        centres: np.ndarray) -> dict[str, int]:
+    """Apply the negative-estimate policy in place; the count per grade."""
+    with np.errstate(invalid="ignore"):
+        negative = out < 0
+    counts = {g: int(c) for g, c in zip(names, negative.sum(axis=0), strict=True) if c}
+    if not counts or policy == "keep":
+        return counts
+    if policy == "error":
+        i, j = (int(v[0]) for v in np.nonzero(negative))
+        zone = model.zone_names[model.zone_code[i]]
+        raise InputError(
+            f"{sum(counts.values())} negative estimate(s) ({counts}); the first is "
+            f"{names[j]} = {out[i, j]:.4g} at the block centred on "
+            f"({', '.join(f'{v:.1f}' for v in centres[i])}) in zone {zone!r}; pass "
+            f"negative='zero' (set to zero, counted) or 'keep', or use a search with more "
+            f"samples"
+        )
+    out[negative] = 0.0
+    message = (f"{sum(counts.values())} negative estimate(s) set to zero "
+               f"({', '.join(f'{g}: {c}' for g, c in counts.items())})")
+    logger.info(message)
+    warnings.warn(message, UserWarning, stacklevel=3)
+    return counts

@@ -381,6 +381,10 @@ class BlockModel:
         Fraction of the block's volume in the parcel's zone.
     arrays : mapping of str to numpy.ndarray
         Named per-parcel arrays, e.g. ``density_t_m3``, ``la_ppm``, ``treo_ppm``.
+    attrs : mapping of str to object
+        What was done to the model, for reports (e.g. :func:`raremin.estimation.estimate`
+        records the negative estimates it set to zero under ``"negative_estimates"``).
+        Kept by :meth:`with_arrays`.
 
     Examples
     --------
@@ -399,6 +403,7 @@ class BlockModel:
     zone_code: np.ndarray
     proportion: np.ndarray
     arrays: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    attrs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = np.asarray(self.block_index).size

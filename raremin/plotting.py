@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 __all__ = ["plot_grade_tonnage", "plot_histogram", "plot_zones"]
 
 #: How each canonical grade unit is written in axis labels.
-_UNIT_TEXT = {"pct": "%", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t", "fraction": "fraction"}
+_UNIT_TEXT = {"pct": "%", "ppb": "ppb", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t",
+              "fraction": "fraction"}
 
 
 # ----------------------------------------------------------------------------- helpers

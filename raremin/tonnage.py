@@ -32,6 +32,7 @@ import numpy as np
 
 from ._binning import binned_sums
 from ._validation import check_basis, check_cutoffs, check_finite
+from .analytes import column_unit
 from .distributions import GradeDistribution
 from .errors import InputError
 from .units import GRADE_UNITS, grade_factor, grade_unit, unit_suffix
@@ -75,6 +76,12 @@ class GradeTonnage:
         their column names (``nd_ppm``, ``ndpr_pct``...), each in its own unit.
     extra_contained_t : dict of str to numpy.ndarray
         Contained tonnes of those grades above each cut-off.
+    extra_coverage : dict of str to numpy.ndarray
+        For other grades not estimated on every block above the cut-off (e.g. an
+        element assayed on a few samples only): the fraction of the tonnage above each
+        cut-off where that grade is estimated. Their mean is over that part only and
+        their contained tonnes cover that part only. Grades estimated wherever the
+        cut-off grade is have no entry.
     not_estimated_t : numpy.ndarray or None
         Tonnage of blocks whose cut-off grade is NaN (left out of the table), per
         leading index.
@@ -102,6 +109,7 @@ class GradeTonnage:
     extra_contained_t: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     not_estimated_t: np.ndarray | None = None
     groups: tuple[str, ...] | None = None
+    extra_coverage: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def grade_column(self) -> str:
@@ -116,8 +124,12 @@ class GradeTonnage:
         -------
         pandas.DataFrame
             Columns ``cutoff_<unit>``, ``tonnage_t``, ``<grade>_<unit>``, ``contained_t``,
-            preceded by ``index_0``, ``index_1``... for leading axes; ``basis`` is in
-            ``DataFrame.attrs``.
+            preceded by ``index_0``, ``index_1``... (``zone`` for groups) for leading
+            axes; then the other grades' means and ``contained_<species>_t``, a
+            ``<grade>_coverage`` column for each other grade not estimated everywhere,
+            and ``not_estimated_t`` (the tonnage whose cut-off grade is not estimated,
+            the same on every cut-off row of a leading index) when the table has it.
+            ``basis`` is in ``DataFrame.attrs``.
 
         Examples
         --------
@@ -147,6 +159,12 @@ class GradeTonnage:
             columns[name] = mean.ravel()
         for name, quantity in self.extra_contained_t.items():
             columns[f"contained_{_species(name)}_t"] = quantity.ravel()
+        for name, share in self.extra_coverage.items():
+            columns[f"{_species(name)}_coverage"] = share.ravel()
+        if self.not_estimated_t is not None:
+            missed = np.broadcast_to(np.asarray(self.not_estimated_t)[..., None],
+                                     self.tonnage_t.shape)
+            columns["not_estimated_t"] = missed.ravel()
         frame = pd.DataFrame(columns)
         frame.attrs.update(basis=self.basis, unit=self.unit, grade=self.grade_name)
         return frame
@@ -178,11 +196,7 @@ class GradeTonnage:
 
 def _species(column: str) -> str:
     """``nd_ppm`` -> ``nd``: the name of a grade column without its unit suffix."""
-    head, _, tail = column.rpartition("_")
-    return head if head and tail in _SUFFIX_UNITS else column
-
-
-_SUFFIX_UNITS = {unit_suffix(u): u for u in GRADE_UNITS}
+    return column.rpartition("_")[0] if column_unit(column) else column
 
 
 def analytic_grade_tonnage(
@@ -339,22 +353,18 @@ def contained_basket(
     ...                  basis="element", basket="ndpr").round(2)
     array([446.57])
     """
-    from .chemistry import OXIDE_FACTORS, element
-    from .chemistry import basket as get_basket
+    from .analytes import Analyte
+    from .chemistry import RARE_EARTHS, basket_weights, element
 
     src = check_basis(basis)
-    dst = check_basis(result_basis)
-    members = set(get_basket(basket).elements)
     symbols = [element(e).symbol for e in elements]
-    missing = sorted(members - set(symbols))
+    columns = [Analyte("element", s, unit) if src == "element"
+               else Analyte("oxide", RARE_EARTHS[s].oxide_formula, unit) for s in symbols]
+    w, _, missing = basket_weights(columns, basket, result_basis=result_basis, unit="fraction")
     if missing:
         raise InputError(
-            f"basket members {missing} have no grade column; grades hold {symbols}"
+            f"basket members {list(missing)} have no grade column; grades hold {symbols}"
         )
-    power = 0 if src == dst else (1 if dst == "oxide" else -1)
-    w = np.array(
-        [OXIDE_FACTORS[s] ** power if s in members else 0.0 for s in symbols]
-    ) * grade_factor(unit)
     x = np.asarray(grades, dtype=float)
     if x.shape[-1] != len(symbols):
         raise InputError(
@@ -401,8 +411,10 @@ def grade_tonnage(
         Name of the grade (``"treo"``), used in column names.
     others : dict of str to array_like, optional
         Other grades to report, keyed by column names that end in their unit
-        (``"nd_ppm"``, ``"ndpr_pct"``), each shaped like `grade`. A NaN where `grade`
-        is estimated raises.
+        (``"nd_ppm"``, ``"ndpr_pct"``), each shaped like `grade`. Where one is NaN
+        (not estimated) but `grade` is estimated, that block is left out of that
+        grade's sums and the table's ``extra_coverage`` says how much tonnage it
+        covers.
     groups : array_like of int, optional
         Group code of each block, shape ``(n,)``, in ``[0, len(group_names))``: the
         table gets one more leading axis, one entry per group (zones, benches...).
@@ -462,16 +474,16 @@ def grade_tonnage(
     extra_units = []
     extra_arrays = []
     for name in extra_names:
-        head, _, tail = name.rpartition("_")
-        if not head or tail not in _SUFFIX_UNITS:
+        unit_of = column_unit(name)
+        if unit_of is None:
             raise InputError(
                 f"reported grade {name!r} must end in a unit suffix "
-                f"({', '.join(sorted(_SUFFIX_UNITS))}), e.g. 'nd_ppm'"
+                f"({', '.join(sorted({unit_suffix(u) for u in GRADE_UNITS}))}), e.g. 'nd_ppm'"
             )
         arr = np.asarray(others[name], dtype=float)  # type: ignore[index]
         if arr.shape != g.shape:
             raise InputError(f"reported grade {name!r} has shape {arr.shape}; expected {g.shape}")
-        extra_units.append(_SUFFIX_UNITS[tail])
+        extra_units.append(unit_of)
         extra_arrays.append(np.ascontiguousarray(arr.reshape(-1, n)))
     if groups is None:
         codes, names, n_groups = None, None, 1
@@ -487,7 +499,8 @@ def grade_tonnage(
             raise InputError(f"group codes must lie in [0, {n_groups - 1}]")
         codes = codes.astype(np.intp)
     full = float(GRADE_UNITS["fraction"] / GRADE_UNITS[unit])
-    ton, met, oth = binned_sums(g2, t2, extra_arrays, cut, codes, n_groups, full, workers)
+    ton, met, oth, gaps = binned_sums(g2, t2, extra_arrays, cut, codes, n_groups, full,
+                                      workers)
     # Cumulative sums from the top over bins 1..n_c give the totals at or above each cut-off.
     n_c = cut.size
 
@@ -503,9 +516,14 @@ def grade_tonnage(
         mean = np.where(tonnage_above > 0, metal_above / tonnage_above, np.nan)
         extra_mean = {}
         extra_contained = {}
-        for name, u, binned in zip(extra_names, extra_units, oth, strict=True):
+        coverage = {}
+        for name, u, binned, gap in zip(extra_names, extra_units, oth, gaps, strict=True):
             q = above(binned).reshape(shape)
-            extra_mean[name] = np.where(tonnage_above > 0, q / tonnage_above, np.nan)
+            covered = tonnage_above
+            if gap.any():
+                covered = tonnage_above - above(gap).reshape(shape)
+                coverage[name] = np.where(tonnage_above > 0, covered / tonnage_above, np.nan)
+            extra_mean[name] = np.where(covered > 0, q / covered, np.nan)
             extra_contained[name] = q * grade_factor(u)
     return GradeTonnage(
         cutoffs=cut,
@@ -519,4 +537,5 @@ def grade_tonnage(
         extra_contained_t=extra_contained,
         not_estimated_t=ton[..., n_c + 1].reshape(shape[:-1]),
         groups=names,
+        extra_coverage=coverage,
     )

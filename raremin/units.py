@@ -1,9 +1,9 @@
 """
 Grade and tonnage units.
 
-Grades are mass fractions written in one of five units. The conversions are exact
-ratios (1 % = 10,000 ppm = 10,000 g/t = 10 kg/t = 0.01 as a fraction) applied as one
-multiplication or one division, so values keep full double precision.
+Grades are mass fractions written in one of six units. The conversions are exact
+ratios (1 % = 10,000 ppm = 10,000 g/t = 10 kg/t = 0.01 as a fraction; 1 ppm = 1,000
+ppb) applied as one multiplication or one division, so values keep full double precision.
 
 Units are named by strings. :func:`grade_unit` accepts the spellings people type
 (``"%"``, ``"wt%"``, ``"ppm"``, ``"g/t"``, ``"gpt"``...) and returns the canonical name;
@@ -32,6 +32,7 @@ from .errors import UnitError
 
 __all__ = [
     "GRADE_UNITS",
+    "GRADE_UNIT_SPELLINGS",
     "TONNAGE_UNITS",
     "convert_grade",
     "convert_tonnage",
@@ -43,6 +44,7 @@ __all__ = [
 
 #: Canonical grade units and their size in ppm (exact).
 GRADE_UNITS: dict[str, Fraction] = {
+    "ppb": Fraction(1, 1000),
     "ppm": Fraction(1),
     "g/t": Fraction(1),
     "kg/t": Fraction(1000),
@@ -59,6 +61,7 @@ TONNAGE_UNITS: dict[str, Fraction] = {
 }
 
 _GRADE_ALIASES = {
+    "ppb": "ppb",
     "ppm": "ppm",
     "mg/kg": "ppm",
     "g/t": "g/t",
@@ -93,7 +96,11 @@ _TONNAGE_ALIASES = {
     "megatonnes": "Mt",
 }
 
-_SUFFIXES = {"ppm": "ppm", "g/t": "gpt", "kg/t": "kgpt", "pct": "pct", "fraction": "frac"}
+#: Every spelling of a grade unit that :func:`grade_unit` accepts (lower case).
+GRADE_UNIT_SPELLINGS: tuple[str, ...] = tuple(_GRADE_ALIASES)
+
+_SUFFIXES = {"ppb": "ppb", "ppm": "ppm", "g/t": "gpt", "kg/t": "kgpt", "pct": "pct",
+             "fraction": "frac"}
 
 
 def grade_unit(unit: str) -> str:
@@ -110,7 +117,7 @@ def grade_unit(unit: str) -> str:
     Returns
     -------
     str
-        One of ``"ppm"``, ``"g/t"``, ``"kg/t"``, ``"pct"``, ``"fraction"``.
+        One of ``"ppb"``, ``"ppm"``, ``"g/t"``, ``"kg/t"``, ``"pct"``, ``"fraction"``.
 
     Raises
     ------
@@ -179,7 +186,7 @@ def unit_suffix(unit: str) -> str:
     Returns
     -------
     str
-        ``"ppm"``, ``"gpt"``, ``"kgpt"``, ``"pct"`` or ``"frac"``.
+        ``"ppb"``, ``"ppm"``, ``"gpt"``, ``"kgpt"``, ``"pct"`` or ``"frac"``.
 
     Examples
     --------
@@ -260,7 +267,7 @@ def convert_grade(values: Any, from_unit: str, to_unit: str) -> Any:
 
     Notes
     -----
-    Exact relations: 1 % = 10,000 ppm = 10,000 g/t = 10 kg/t; 1 ppm = 1 g/t.
+    Exact relations: 1 % = 10,000 ppm = 10,000 g/t = 10 kg/t; 1 ppm = 1 g/t = 1,000 ppb.
 
     Examples
     --------

@@ -226,8 +226,8 @@ def test_basket_needs_a_name():
 
 
 def test_unknown_basket_and_convention():
-    with pytest.raises(ChemistryError, match="unknown basket 'reo'.*TREO, LREO"):
-        basket("reo")
+    with pytest.raises(ChemistryError, match="unknown basket 'xreo'.*TREO, LREO"):
+        basket("xreo")
     with pytest.raises(ChemistryError, match=r"basket\(\['Nd'\]\)"):
         basket("Nd")
     with pytest.raises(ChemistryError, match="unknown LREO/HREO convention 'la-nd'.*eu-lu"):
@@ -253,6 +253,12 @@ def test_unknown_basket_and_convention():
         ("ceo2_ppm", ("Ce", "oxide", "ppm")),
         ("Pr6O11_ppm", ("Pr", "oxide", "ppm")),
         ("tb4o7_gpt", ("Tb", "oxide", "g/t")),
+        ("nd_ppb", ("Nd", "element", "ppb")),
+        ("ND_PPM", ("Nd", "element", "ppm")),
+        ("Nd (ppm)", ("Nd", "element", "ppm")),
+        ("Nd2O3_%", ("Nd", "oxide", "pct")),
+        ("nd2o3_wt%", ("Nd", "oxide", "pct")),
+        ("Y g/t", ("Y", "element", "g/t")),
     ],
 )
 def test_parse_grade_column(name, expected):
@@ -263,7 +269,7 @@ def test_parse_grade_column(name, expected):
 
 @pytest.mark.parametrize(
     "name",
-    ["hole_id", "x", "treo_pct", "tree_ppm", "ndpr_pct", "nd", "nd_ppb", "neodymium_ppm",
+    ["hole_id", "x", "treo_pct", "tree_ppm", "ndpr_pct", "nd", "cu_ppm", "neodymium_ppm",
      "pr2o3_pct", "nd_ppm_2", "", 3, None],
 )  # fmt: skip
 def test_parse_non_grade_columns(name):
@@ -468,15 +474,45 @@ def test_basket_total_prefers_result_basis_when_both_complete():
     assert oxide_from_element == pytest.approx(100.0 * OXIDE_FACTORS["Nd"])
 
 
-def test_mixed_bases_raise():
+def test_mixed_bases_convert_each_member():
     df = pd.DataFrame({"hole_id": ["a"], "nd_ppm": [300.0], "pr6o11_ppm": [100.0]})
-    with pytest.raises(BasisError, match="mixed bases: nd_ppm on element basis, pr6o11_ppm on"):
-        basket_total(df, "ndpr")
-    with pytest.raises(BasisError, match="mixed bases"):
-        basket_shares(df, "ndpr")
-    # after converting, it works
-    total = basket_total(element_to_oxide(df), "ndpr")
-    assert total.iloc[0] == pytest.approx(300.0 * OXIDE_FACTORS["Nd"] + 100.0)
+    expected = 300.0 * OXIDE_FACTORS["Nd"] + 100.0
+    assert basket_total(df, "ndpr").iloc[0] == pytest.approx(expected, rel=1e-14)
+    assert basket_total(element_to_oxide(df), "ndpr").iloc[0] == pytest.approx(expected)
+    tree = basket_total(df, "ndpr", result_basis="element").iloc[0]
+    assert tree == pytest.approx(300.0 + 100.0 / OXIDE_FACTORS["Pr"], rel=1e-14)
+    shares = basket_shares(df, "ndpr")
+    assert shares.iloc[0].sum() == pytest.approx(1.0)
+    assert shares.iloc[0, 1] == pytest.approx(100.0 / expected)
+
+
+@pytest.mark.parametrize(
+    ("columns", "unit", "basis", "expected"),
+    [
+        (["nd_ppm", "pr_ppm"], "ppm", "oxide", [OXIDE_FACTORS["Nd"], OXIDE_FACTORS["Pr"]]),
+        (["nd_pct", "pr6o11_ppm"], "ppm", "oxide", [1e4 * OXIDE_FACTORS["Nd"], 1.0]),
+        (["nd2o3_ppm", "pr6o11_ppm"], "pct", "element",
+         [1e-4 / OXIDE_FACTORS["Nd"], 1e-4 / OXIDE_FACTORS["Pr"]]),
+        (["nd_ppm", "cu_pct", "treo_pct", "hole_id"], "ppm", "oxide",
+         [OXIDE_FACTORS["Nd"], 0.0, 0.0, 0.0]),
+        # another oxide than the reporting one: converted through the element
+        (["pr2o3_ppm"], "ppm", "oxide",
+         [2 * 140.90766 / (2 * 140.90766 + 3 * 15.999) * OXIDE_FACTORS["Pr"]]),
+    ],
+)  # fmt: skip
+def test_basket_weights_table(columns, unit, basis, expected):
+    from raremin.chemistry import basket_weights
+
+    w, present, absent = basket_weights(columns, "ndpr", result_basis=basis, unit=unit)
+    np.testing.assert_allclose(w, expected, rtol=1e-13)
+    assert set(present) | set(absent) == {"Nd", "Pr"}
+
+
+def test_basket_weights_refuse_two_columns_for_one_member():
+    from raremin.chemistry import basket_weights
+
+    with pytest.raises(InputError, match="'nd_ppm' and 'nd2o3_pct' both hold Nd"):
+        basket_weights(["nd_ppm", "nd2o3_pct"], "ndpr")
 
 
 def test_missing_members_raise_or_zero():
@@ -487,7 +523,7 @@ def test_missing_members_raise_or_zero():
         total = basket_total(df, "mreo", missing="zero")
     assert record[0].filename == __file__  # stacklevel points at the caller
     np.testing.assert_allclose(total, basket_total(df, "ndpr"), rtol=1e-15)
-    with pytest.raises(ChemistryError, match="no grade column for any member"):
+    with pytest.raises(ChemistryError, match=r"no member of basket NdPr \(Nd, Pr\) is in the grade columns"):
         basket_total(pd.DataFrame({"x": [1.0]}), "ndpr", missing="zero")
     with pytest.raises(InputError, match="missing must be"):
         basket_total(df, "ndpr", missing="ignore")

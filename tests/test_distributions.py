@@ -779,7 +779,7 @@ def _ln(**kw: Any) -> dict[str, Any]:
         (lambda: Gamma(np.inf, 0.1, **_ln()), InputError, "missing or infinite"),
         (lambda: Lognormal(-2.0, 0.5, unit="pct", basis="metal"), BasisError, "'metal'"),
         (lambda: Normal(0.1, 0.1, unit="pct", basis="metal"), BasisError, "'metal'"),
-        (lambda: Lognormal(-2.0, 0.5, unit="ppb", basis="oxide"), UnitError, "'ppb'"),
+        (lambda: Lognormal(-2.0, 0.5, unit="ppt", basis="oxide"), UnitError, "'ppt'"),
         (lambda: Empirical([0.1], unit="lb", basis="oxide"), UnitError, "'lb'"),
         (
             lambda: Mixture(
@@ -836,7 +836,7 @@ def test_error_classes_are_value_errors():
     with pytest.raises(ValueError):
         Lognormal(-2.0, 0.5, unit="pct", basis="metal")
     with pytest.raises(InputError):
-        Lognormal(-2.0, 0.5, unit="ppb", basis="oxide")
+        Lognormal(-2.0, 0.5, unit="ppt", basis="oxide")
 
 
 # ----------------------------------------------------------------------------- to_unit

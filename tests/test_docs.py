@@ -11,6 +11,7 @@ import raremin
 
 MODULES = [
     "raremin",
+    "raremin.analytes",
     "raremin.chemistry",
     "raremin.datasets",
     "raremin.deposit",
@@ -28,6 +29,7 @@ MODULES = [
     "raremin.geostats.neighbourhood",
     "raremin.grid",
     "raremin.io",
+    "raremin.periodic",
     "raremin.plotting",
     "raremin.tonnage",
     "raremin.units",

@@ -230,11 +230,103 @@ def test_not_estimated_parcels_are_nan(model, samples) -> None:
 def test_grade_column_errors(model, samples) -> None:
     with pytest.raises(InputError, match=r"\['dy_ppm'\] not in the samples; columns present"):
         estimate(model, samples, InverseDistance(), grades=["nd_ppm", "dy_ppm"])
-    with pytest.raises(InputError, match="no rare-earth grade column"):
+    with pytest.raises(InputError, match="no grade column found"):
         estimate(model, samples.drop(columns=["nd_ppm", "pr_ppm"]), InverseDistance())
-    with pytest.raises(InputError, match=r"pr_ppm \(1, first at row 4\)"):
-        estimate(model, samples.assign(pr_ppm=samples["pr_ppm"].where(samples.index != 4)),
-                 InverseDistance())
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "match"),
+    [
+        ("nd_ppm", -99.0, r"grade nd_ppm = -99 is negative at sample row 4 \(index 4\), "
+                          r"hole 'A04'.*below-detection codes"),
+        ("pr_ppm", 2e6, r"grade pr_ppm = 2e\+06 is over 100 % \(1e\+06 ppm\) at sample row 4"),
+        ("nd_ppm", np.inf, "is infinite at sample row 4"),
+        ("nd_ppm", "<5", r"grade nd_ppm holds text '<5' at sample row 4.*clean_assays"),
+    ],
+)
+def test_bad_sample_grades_name_the_sample(model, samples, column, value, match) -> None:
+    bad = samples.astype({column: object}) if isinstance(value, str) else samples.copy()
+    bad.loc[4, column] = value
+    with pytest.raises(InputError, match=match):
+        estimate(model, bad, InverseDistance())
+
+
+def test_heterotopic_grades_use_the_samples_where_each_was_assayed(model, samples) -> None:
+    rng = np.random.default_rng(3)
+    samples = samples.assign(nd_ppm=rng.lognormal(6, 0.5, len(samples)),
+                             pr_ppm=rng.lognormal(4, 0.5, len(samples)))
+    assayed = np.ones(len(samples), dtype=bool)
+    assayed[[1, 4, 12, 15]] = False  # Pr missing on four samples, Nd kept there
+    holed = samples.assign(pr_ppm=samples["pr_ppm"].where(assayed))
+    idw = InverseDistance(neighbourhood=Neighbourhood(max_samples=4))
+    out = estimate(model, holed, idw)
+    full = estimate(model, samples, idw)
+    # Nd alone or beside Pr: the same weights (to rounding of the weighted sums).
+    np.testing.assert_allclose(out.arrays["nd_ppm"], full.arrays["nd_ppm"], rtol=1e-12)
+    xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    for zone in ("A", "B"):
+        mask = model.zone_mask(zone)
+        rows = ((samples["zone"] == zone).to_numpy()) & assayed
+        direct = idw.clone().fit(xyz[rows], samples["pr_ppm"][rows]).predict(
+            model.centres()[mask])
+        np.testing.assert_array_equal(out.arrays["pr_ppm"][mask], direct)
+    assert out.attrs["samples_per_grade"] == {"nd_ppm": {"A": 10, "B": 10},
+                                              "pr_ppm": {"A": 8, "B": 8}}
+    # A grade with no sample in one zone is not estimated there, with a warning.
+    only_a = samples.assign(pr_ppm=samples["pr_ppm"].where(samples["zone"] == "A"))
+    with pytest.warns(UserWarning, match=r"pr_ppm: 0 sample\(s\) in zone 'B'"):
+        out = estimate(model, only_a, idw)
+    assert np.isnan(out.arrays["pr_ppm"][model.zone_mask("B")]).all()
+    assert np.isfinite(out.arrays["nd_ppm"]).all()
+
+
+def _screened_line():
+    """Three samples on a line and a Gaussian model: kriging beyond them screens the middle."""
+    dep = Deposit("D", [Zone("A", box(0, 0, 40, 10), 10, 0, 2.5)], crs=32643)
+    model = BlockModel.from_deposit(dep, BlockGrid.covering(dep, 10))
+    samples = pd.DataFrame({"easting_m": [1.0, 3.0, 5.0], "northing_m": [5.0] * 3,
+                            "elevation_m": [5.0] * 3, "zone": "A",
+                            "cu_pct": [0.0, 1.0, 0.0], "hole_id": ["a", "b", "c"]})
+    kriging = Kriging(VariogramModel(0.01, [Structure("gaussian", 1.0, 20.0)]))
+    return model, samples, kriging
+
+
+def test_negative_kriging_estimates_are_counted_and_set_to_zero_by_default() -> None:
+    model, samples, kriging = _screened_line()
+    xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    direct = kriging.clone().fit(xyz, samples["cu_pct"]).predict(model.centres())
+    n_negative = int((direct < 0).sum())
+    assert n_negative >= 1
+    with pytest.warns(UserWarning, match=rf"{n_negative} negative estimate\(s\) set to zero "
+                                         rf"\(cu_pct: {n_negative}\)"):
+        out = estimate(model, samples, kriging)
+    assert out.attrs["negative_estimates"] == {"cu_pct": n_negative}
+    np.testing.assert_array_equal(out.arrays["cu_pct"], np.where(direct < 0, 0.0, direct))
+    kept = estimate(model, samples, kriging, negative="keep")
+    np.testing.assert_array_equal(kept.arrays["cu_pct"], direct)
+    with pytest.raises(InputError, match=r"cu_pct = -\S+ at the block centred on \("):
+        estimate(model, samples, kriging, negative="error")
+    with pytest.raises(InputError, match="negative must be one of"):
+        estimate(model, samples, kriging, negative="clip")
+
+
+def test_max_per_hole_works_through_estimate(model, samples) -> None:
+    rng = np.random.default_rng(5)
+    frame = samples.assign(nd_ppm=rng.lognormal(6, 0.5, len(samples)))
+    frame["hole_id"] = np.repeat(["h1", "h2", "h3", "h4", "h5"], 4)
+    variogram = VariogramModel(0.1, [Structure("spherical", 0.9, 200.0)])
+    kriging = Kriging(variogram, Neighbourhood(max_samples=6), max_per_hole=2)
+    out = estimate(model, frame, kriging, grades=["nd_ppm"])
+    xyz = frame[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    for zone in ("A", "B"):
+        mask = model.zone_mask(zone)
+        used = (frame["zone"] == zone).to_numpy()
+        direct = kriging.clone().fit(xyz[used], frame["nd_ppm"][used],
+                                     holes=frame["hole_id"][used]).predict(model.centres()[mask])
+        np.testing.assert_array_equal(out.arrays["nd_ppm"][mask], direct)
+    assert out.arrays["n_samples"].max() <= 6
+    with pytest.raises(InputError, match="needs the hole id of every sample"):
+        estimate(model, frame, kriging, grades=["nd_ppm"], hole_column=None)
 
 
 def test_missing_zone_column_tells_to_assign_zones(model, samples) -> None:

@@ -298,7 +298,7 @@ def test_histogram_refuses_nan(container):
         ({"distribution": "lognormal"}, InputError, "grade distribution"),
         ({"distribution": _treo(np.array([0.1, 0.2]))}, InputError, "batch of shape"),
         ({"weights": [1.0, 2.0]}, InputError, "one value per sample"),
-        ({"unit": "ppb"}, UnitError, "unknown grade unit"),
+        ({"unit": "ppt"}, UnitError, "unknown grade unit"),
         ({"basis": "metal"}, BasisError, "unknown basis"),
         ({"cutoffs": [0.2, 0.1]}, InputError, "strictly increasing"),
         ({"bins": 0}, InputError, "positive integer"),

@@ -471,8 +471,7 @@ def test_block_grade_tonnage_large_array_uses_many_chunks(rng):
         ({"tonnage_t": [1.0, np.nan]}, "invalid value nan"),
         ({"tonnage_t": [1.0, 2.0, 3.0]}, "does not broadcast"),
         ({"others": {"nd": [1.0, 2.0]}}, "unit suffix"),
-        ({"others": {"nd_ppm": [1.0, np.nan]}}, "NaN at block 1"),
-        ({"unit": "ppb"}, "unknown grade unit"),
+        ({"unit": "ppt"}, "unknown grade unit"),
         ({"basis": "metal"}, "unknown basis"),
         ({"groups": [0, 2], "group_names": ["a", "b"]}, r"group codes must lie in \[0, 1\]"),
     ],
@@ -508,3 +507,30 @@ def test_grade_tonnage_html_display():
     html = gt._repr_html_()
     assert "Grade-tonnage" in html and "treo" in html and "oxide basis" in html
     assert "<table" in html
+
+
+def test_other_grades_not_estimated_everywhere_report_their_coverage():
+    grade = np.array([0.10, 0.20, 0.30, 0.40])
+    tonnage = np.array([100.0, 100.0, 200.0, 100.0])
+    ce = np.array([500.0, np.nan, 700.0, np.nan])  # assayed near two blocks only
+    la = np.array([50.0, 60.0, 70.0, 80.0])
+    gt = grade_tonnage(grade, tonnage, [0.0, 0.25], unit="pct", basis="oxide",
+                       others={"ce_ppm": ce, "la_ppm": la})
+    np.testing.assert_allclose(gt.extra_coverage["ce_ppm"], [300 / 500, 200 / 300])
+    assert "la_ppm" not in gt.extra_coverage
+    # Mean over the covered tonnage only; contained over the covered part only.
+    np.testing.assert_allclose(gt.extra_mean["ce_ppm"], [(500 * 100 + 700 * 200) / 300, 700.0])
+    np.testing.assert_allclose(gt.extra_contained_t["ce_ppm"],
+                               [(500 * 100 + 700 * 200) * 1e-6, 700 * 200 * 1e-6])
+    frame = gt.to_frame()
+    assert list(frame["ce_coverage"].round(4)) == [0.6, 0.6667]
+    assert "la_coverage" not in frame.columns
+    assert list(frame["not_estimated_t"]) == [0.0, 0.0]
+
+
+def test_not_estimated_tonnage_in_the_tidy_table():
+    grade = np.array([0.1, np.nan, 0.3])
+    gt = grade_tonnage(grade, [10.0, 20.0, 30.0], [0.0, 0.2], unit="pct", basis="oxide",
+                       groups=np.array([0, 0, 1]), group_names=["A", "B"])
+    frame = gt.to_frame()
+    assert frame.groupby("zone")["not_estimated_t"].first().to_dict() == {"A": 20.0, "B": 0.0}

@@ -142,7 +142,7 @@ def test_spellings_convert_like_canonical_names():
     assert convert_tonnage(2.0, "mt", "tonnes") == 2_000_000.0
 
 
-@pytest.mark.parametrize("bad", ["ppb", "lb", 3])
+@pytest.mark.parametrize("bad", ["ppt", "lb", 3])
 def test_unknown_grade_unit(bad):
     with pytest.raises(UnitError) as info:
         grade_unit(bad)
@@ -155,7 +155,7 @@ def test_unknown_grade_unit(bad):
     assert isinstance(info.value, RareminError)
 
 
-@pytest.mark.parametrize("bad", ["ppb", "lb", 3])
+@pytest.mark.parametrize("bad", ["ppt", "lb", 3])
 def test_unknown_tonnage_unit(bad):
     with pytest.raises(UnitError) as info:
         tonnage_unit(bad)
@@ -166,7 +166,7 @@ def test_unknown_tonnage_unit(bad):
     assert isinstance(info.value, ValueError)
 
 
-@pytest.mark.parametrize("bad", ["ppb", "lb"])
+@pytest.mark.parametrize("bad", ["ppt", "lb"])
 def test_convert_with_unknown_unit_raises(bad):
     with pytest.raises(UnitError, match=bad):
         convert_grade(1.0, bad, "ppm")
@@ -310,8 +310,8 @@ def test_check_grades_allow_nan():
 
 
 def test_check_grades_unknown_unit():
-    with pytest.raises(UnitError, match="ppb"):
-        check_grades([0.1], "ppb")
+    with pytest.raises(UnitError, match="ppt"):
+        check_grades([0.1], "ppt")
 
 
 @pytest.mark.parametrize(
