@@ -12,6 +12,7 @@ import raremin
 MODULES = [
     "raremin",
     "raremin.analytes",
+    "raremin.assays",
     "raremin.chemistry",
     "raremin.datasets",
     "raremin.deposit",
