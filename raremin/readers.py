@@ -131,14 +131,25 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                  "todepth", "m_to"),
     },
 }
+# A table of samples (composites, grid or surface samples) with their own coordinates.
+ALIASES["samples"] = {
+    "hole_id": _HOLE,
+    "easting_m": ALIASES["collars"]["easting_m"] + ("mid_x", "xm", "x_mid"),
+    "northing_m": ALIASES["collars"]["northing_m"] + ("mid_y", "ym", "y_mid"),
+    "elevation_m": ALIASES["collars"]["elevation_m"] + ("mid_z", "zm", "z_mid"),
+    "from_m": ALIASES["intervals"]["from_m"],
+    "to_m": ALIASES["intervals"]["to_m"],
+    "zone": ("zone", "domain", "zone_name", "domain_name", "zone_code", "domain_code"),
+}
 _REQUIRED = {
+    "samples": ("easting_m", "northing_m", "elevation_m"),
     "collars": ("hole_id", "easting_m", "northing_m", "elevation_m"),
     "surveys": ("hole_id", "depth_m", "azimuth_deg", "dip_deg"),
     "intervals": ("hole_id", "from_m", "to_m"),
 }
 _TABLES = ("collars", "surveys", "intervals")
 _KINDS = {"collars": "collars", "surveys": "surveys", "intervals": "intervals",
-          "assays": "intervals"}
+          "assays": "intervals", "samples": "samples"}
 _LENGTHS = {"length_m", "depth_m", "from_m", "to_m"}
 _COORDS = ("easting_m", "northing_m", "elevation_m")
 _ANGLES = {"azimuth_deg", "dip_deg"}
@@ -496,8 +507,8 @@ def read_table(path: str | os.PathLike[str], *, delimiter: str | None = None,
 # ------------------------------------------------------------------------ mapping
 def _kind(kind: Any) -> str:
     if kind not in _KINDS:
-        raise InputError(f"unknown table kind {kind!r}; use 'collars', 'surveys' or "
-                         f"'intervals'")
+        raise InputError(f"unknown table kind {kind!r}; use 'collars', 'surveys', "
+                         f"'intervals' or 'samples'")
     return _KINDS[kind]
 
 
@@ -521,8 +532,10 @@ def map_columns(frame: pd.DataFrame, kind: str,
     ----------
     frame : pandas.DataFrame
         The table as read.
-    kind : {"collars", "surveys", "intervals"}
-        Which table it is (``"assays"`` is read as ``"intervals"``).
+    kind : {"collars", "surveys", "intervals", "samples"}
+        Which table it is (``"assays"`` is read as ``"intervals"``). ``"samples"``: a
+        table of samples or composites with their own coordinates (required:
+        easting, northing, elevation; optional: hole id, from, to and zone).
     mapping : mapping of str to str, optional
         raremin name -> user column, e.g. ``{"easting_m": "MGA_E", "length_m": "TD"}``.
         It wins over the aliases. Keys of other tables are ignored (so one mapping can
@@ -827,7 +840,7 @@ def _split_mapping(mapping: Mapping[str, Any] | None) -> dict[str, dict[str, Any
     if set(mapping) <= set(_KINDS):
         out = {t: {} for t in _TABLES}
         for kind, sub in mapping.items():
-            out[_KINDS[kind]].update(dict(sub))
+            out.setdefault(_KINDS[kind], {}).update(dict(sub))
         nested = out
     else:
         nested = {t: dict(mapping) for t in _TABLES}

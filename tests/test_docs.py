@@ -32,6 +32,7 @@ MODULES = [
     "raremin.io",
     "raremin.periodic",
     "raremin.plotting",
+    "raremin.preparation",
     "raremin.readers",
     "raremin.tonnage",
     "raremin.units",
