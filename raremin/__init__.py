@@ -6,12 +6,19 @@ The public API, by module:
 Units (:mod:`raremin.units`)
     :func:`grade_unit`, :func:`convert_grade`, :func:`convert_tonnage`,
     :func:`grade_factor`, :func:`unit_suffix`, :data:`GRADE_UNITS`, :data:`TONNAGE_UNITS`.
+Grade columns of any commodity (:mod:`raremin.analytes`, :mod:`raremin.periodic`)
+    :func:`parse_analyte`, :func:`find_analytes`, :class:`Analyte`,
+    :data:`ATOMIC_WEIGHTS`, :func:`oxide_factor_of`.
+Users' files (:mod:`raremin.readers`, :mod:`raremin.assays`, :mod:`raremin.preparation`)
+    :func:`read_table`, :func:`read_drillholes`, :func:`prepare_drillholes`,
+    :func:`clean_assays`, :func:`prepare_samples`, :func:`prepare_drillholes_samples`,
+    :class:`Preparation`.
 Rare-earth chemistry (:mod:`raremin.chemistry`)
     :data:`ELEMENTS`, :data:`RARE_EARTHS`, :data:`OXIDE_FACTORS`, :func:`element`,
     :func:`oxide_factor`, :func:`oxide_formula`, :class:`Basket`, :func:`basket`,
     :func:`element_to_oxide`, :func:`oxide_to_element`, :func:`basket_total`,
-    :func:`basket_shares`, :func:`tree_to_treo`, :func:`treo_to_tree`,
-    :func:`parse_grade_column`, :func:`grade_columns`.
+    :func:`basket_shares`, :func:`basket_weights`, :func:`tree_to_treo`,
+    :func:`treo_to_tree`, :func:`parse_grade_column`, :func:`grade_columns`.
 Grade distributions (:mod:`raremin.distributions`)
     :class:`Lognormal`, :class:`Normal`, :class:`Gamma`, :class:`Truncated`,
     :class:`Empirical`, :class:`Mixture`, :func:`fit_distribution`, :func:`compare_fits`.
@@ -33,8 +40,10 @@ Geostatistics (:mod:`raremin.geostats`) and estimation (:mod:`raremin.estimation
     :class:`Kriging`, :func:`cross_validate`, :func:`estimate`, :func:`assign_zones`.
 Files (:mod:`raremin.io`)
     :func:`read_geoeas`, :func:`write_geoeas`.
-The workflow (:mod:`raremin.workflow`) and the ``raremin`` command (:mod:`raremin.cli`)
-    :func:`assess`, :class:`Assessment`, :func:`basket_arrays`.
+The workflow (:mod:`raremin.workflow`), project files (:mod:`raremin.config`), reports
+(:mod:`raremin.reporting`) and the ``raremin`` command (:mod:`raremin.cli`)
+    :func:`assess`, :class:`Assessment`, :func:`basket_arrays`, :func:`load_project`,
+    :func:`summary_table`, :func:`markdown_report`.
 Charts (:mod:`raremin.plotting`)
     :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`,
     :func:`plot_variogram`.
@@ -53,7 +62,10 @@ array([67.5, 21.3])
 """
 
 from . import (
+    analytes,
+    assays,
     chemistry,
+    config,
     datasets,
     deposit,
     distributions,
@@ -63,12 +75,18 @@ from . import (
     geostats,
     grid,
     io,
+    periodic,
     plotting,
+    preparation,
+    readers,
+    reporting,
     tonnage,
     units,
     workflow,
 )
 from ._version import __version__
+from .analytes import Analyte, find_analytes, parse_analyte
+from .assays import AssayReport, clean_assays
 from .chemistry import (
     ELEMENTS,
     OXIDE_FACTORS,
@@ -78,6 +96,7 @@ from .chemistry import (
     basket,
     basket_shares,
     basket_total,
+    basket_weights,
     element,
     element_to_oxide,
     grade_columns,
@@ -88,8 +107,9 @@ from .chemistry import (
     tree_to_treo,
     treo_to_tree,
 )
+from .config import Project, load_project
 from .datasets import load_kuirektykol
-from .deposit import Deposit, Zone
+from .deposit import Deposit, Zone, local_crs
 from .distributions import (
     Empirical,
     FitResult,
@@ -139,7 +159,11 @@ from .geostats import (
 )
 from .grid import BlockGrid, BlockModel, zone_proportions
 from .io import read_geoeas, write_geoeas
+from .periodic import ATOMIC_WEIGHTS, oxide_factor_of
 from .plotting import plot_grade_tonnage, plot_histogram, plot_zones
+from .preparation import Preparation, prepare_drillholes_samples, prepare_samples
+from .readers import ImportReport, prepare_drillholes, read_drillholes, read_table
+from .reporting import markdown_report, summary_table
 from .tonnage import (
     GradeTonnage,
     analytic_grade_tonnage,
@@ -160,6 +184,33 @@ from .units import (
 from .workflow import Assessment, assess, basket_arrays
 
 __all__ = [
+    "ATOMIC_WEIGHTS",
+    "Analyte",
+    "Project",
+    "config",
+    "load_project",
+    "AssayReport",
+    "ImportReport",
+    "Preparation",
+    "analytes",
+    "assays",
+    "basket_weights",
+    "clean_assays",
+    "find_analytes",
+    "local_crs",
+    "markdown_report",
+    "oxide_factor_of",
+    "parse_analyte",
+    "periodic",
+    "preparation",
+    "prepare_drillholes",
+    "prepare_drillholes_samples",
+    "prepare_samples",
+    "read_drillholes",
+    "read_table",
+    "readers",
+    "reporting",
+    "summary_table",
     "ELEMENTS",
     "GRADE_UNITS",
     "OXIDE_FACTORS",

@@ -2,21 +2,33 @@
 The ``raremin`` command.
 
 ``raremin assess`` with no arguments runs the whole assessment on the bundled
-(synthetic) Kuirektykol data: zones, a block model, estimated grades, and a per-zone
-table of tonnage, mean TREO, contained TREO, contained rare-earth metal and NdPr at
-the default cut-offs. It writes the grade-tonnage chart (PNG), the tables (CSV) and a
-short Markdown report to ``--out`` (default ``raremin-output/``). ``--samples``,
-``--zones``, ``--cutoffs``, ``--basis`` and ``--block-size`` run it on a user's files.
+(synthetic) Kuirektykol data. On a user's data it takes a project file
+(``--config project.toml``, see :mod:`raremin.config`; ``raremin init`` writes a
+commented template) or files named on the command line: a sample table
+(``--samples``) or drillhole exports (``--collars``, ``--surveys``, ``--assays``), and
+the zones (``--zones``). It writes the tables (CSV), the grade-tonnage chart (PNG), a
+Markdown report and a run record to ``--out`` (default ``raremin-output/``).
+
+The output folder is checked before any computation: a file, a folder holding other
+files, or an earlier run (unless ``--overwrite``) is refused. Everything is written to a
+temporary folder beside it and moved into place when complete, so an interrupted or
+failed run leaves no half-written folder.
 
 Bad files or arguments end with a one-line error and exit code 2 (``--debug`` shows
-the traceback instead).
+the traceback); warnings are printed as one line each.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import shutil
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +36,13 @@ from typing import Any
 from ._version import __version__
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+
+#: The file that marks a folder as a raremin run (written last).
+RUN_RECORD = "raremin-run.json"
+OUTPUT_FILES = ("summary.csv", "grade_tonnage.csv", "zones.csv", "adjustments.csv",
+                "grade_tonnage.png", "report.md", RUN_RECORD)
 
 
 class _Progress:
@@ -57,49 +76,172 @@ def _floats(text: str, what: str, count: int | None = None) -> list[float]:
     return values
 
 
+def _composite(text: str) -> float | str | None:
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    return _floats(text, "--composite", 1)[0]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="raremin",
-        description="Assess rare-earth deposits: grade-tonnage and contained rare earths by zone.",
+        description="Assess mineral deposits (rare earths first, any commodity): "
+        "grade-tonnage and contained quantities by zone.",
     )
     parser.add_argument("--version", action="version", version=f"raremin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
         "assess",
-        help="estimate zones from samples and report grade-tonnage by zone",
-        description="Without --samples/--zones, runs on the bundled synthetic Kuirektykol data.",
+        help="estimate zones from samples or drillholes and report grade-tonnage by zone",
+        description="Without data arguments, runs on the bundled synthetic Kuirektykol data.",
     )
-    run.add_argument("--samples", type=Path, help="CSV of samples: easting_m, northing_m, "
-                     "elevation_m, element grades like la_ppm, optional zone")
+    run.add_argument("--config", type=Path, help="project file (TOML; see 'raremin init')")
+    run.add_argument("--samples", type=Path, help="CSV of samples: coordinates (easting_m or "
+                     "x...), grades like cu_pct or la_ppm, optional hole_id and zone")
+    run.add_argument("--collars", type=Path, help="CSV of collars (drillhole path)")
+    run.add_argument("--surveys", type=Path, help="CSV of surveys (drillhole path)")
+    run.add_argument("--assays", type=Path, help="CSV of assay intervals (drillhole path)")
     run.add_argument("--zones", type=Path, help="GeoPackage/GeoJSON of zones: zone, "
                      "top_elevation_m, bottom_elevation_m, density_t_m3 (projected CRS)")
+    run.add_argument("--samples-crs", help="CRS of the samples or collars when it differs "
+                     "from the zones' (they are reprojected), e.g. EPSG:4326")
+    run.add_argument("--cutoff-grade", help="grade the cut-offs apply to, with its unit: "
+                     "cu_pct, au_gpt, treo_pct, ndpr_ppm... (default: TREO %% with rare "
+                     "earths, else the first grade column)")
     run.add_argument("--cutoffs", type=lambda t: _floats(t, "--cutoffs"),
-                     default=[0.0, 0.05, 0.1, 0.15, 0.2],
-                     help="cut-offs in %% of TREO (oxide basis) or TREE (element basis); "
-                     "default 0,0.05,0.1,0.15,0.2")
-    run.add_argument("--basis", choices=["oxide", "element"], default="oxide",
-                     help="basis of the cut-off grade: oxide (TREO) or element (TREE)")
+                     help="cut-offs in the unit of the cut-off grade, e.g. 0,0.05,0.1")
+    run.add_argument("--basis", choices=["oxide", "element"],
+                     help="basis of the default rare-earth cut-off grade: oxide (TREO) or "
+                     "element (TREE)")
     run.add_argument("--block-size", type=lambda t: _floats(t, "--block-size", 3),
-                     default=[25.0, 25.0, 10.0], help="block size in m: one value or x,y,z")
-    run.add_argument("--estimator", choices=["kriging", "idw"], default="kriging",
+                     help="block size in m: one value or x,y,z (default 25,25,10)")
+    run.add_argument("--estimator", choices=["kriging", "idw"],
                      help="ordinary kriging with a variogram fitted per zone (default) or "
                      "inverse distance")
-    run.add_argument("--out", type=Path, default=Path("raremin-output"),
-                     help="output folder (default raremin-output/)")
+    run.add_argument("--composite", type=_composite, default=None,
+                     help="composite length in m for drillholes, 'auto' (the most common "
+                     "interval, default) or 'none'")
+    run.add_argument("--below-detection", choices=["half", "zero", "missing", "limit",
+                                                   "error"],
+                     help="below-detection values (<x, negative codes): default half the "
+                     "detection limit")
+    run.add_argument("--out", type=Path, help="output folder (default raremin-output/)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace an earlier run in the output folder")
     run.add_argument("--debug", action="store_true", help="show tracebacks")
+    init = sub.add_parser("init", help="write a commented project file template")
+    init.add_argument("path", nargs="?", type=Path, default=Path("project.toml"),
+                      help="where to write it (default project.toml)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any, str]:
-    """Deposit, samples and a provenance line, from the user's files or the bundled data."""
-    import geopandas as gpd
-    import pandas as pd
+# ---------------------------------------------------------------------------- outputs
+def check_output_folder(out: Path, overwrite: bool) -> None:
+    """
+    Refuse an output folder before any computation: a file, a folder of other files, or
+    an earlier run (unless `overwrite`); make sure its parent can be written.
 
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from raremin.cli import check_output_folder
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     check_output_folder(pathlib.Path(tmp) / "new", overwrite=False)
+    """
+    from .errors import InputError
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"the output path {str(out)!r} is a file; give a folder with --out")
+    if out.is_dir() and any(out.iterdir()):
+        record = out / RUN_RECORD
+        if not record.is_file():
+            raise InputError(
+                f"the output folder {str(out)!r} holds other files and no raremin run; "
+                f"choose a new or empty folder with --out (raremin does not mix its "
+                f"outputs with other files)")
+        if not overwrite:
+            try:
+                when = json.loads(record.read_text(encoding="utf-8")).get("finished", "?")
+            except (OSError, ValueError):
+                when = "?"
+            raise InputError(
+                f"the output folder {str(out)!r} holds an earlier run (finished {when}); "
+                f"pass --overwrite to replace it, or choose another folder with --out")
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write in {str(parent)!r}; choose another --out")
+
+
+def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
+                   table: str) -> None:
+    """Write every output to a temporary folder, then move it into place."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .reporting import csv_safe, markdown_report
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial",
+                                dir=out.resolve().parent))
+    try:
+        csv_safe(result.summary).to_csv(tmp / "summary.csv", index=False)
+        csv_safe(result.curve.to_frame()).to_csv(tmp / "grade_tonnage.csv", index=False)
+        csv_safe(result.zones).to_csv(tmp / "zones.csv", index=False)
+        csv_safe(result.adjustments).to_csv(tmp / "adjustments.csv", index=False)
+        ax = result.curve.plot(contained=True)
+        ax.set_title(f"{' '.join(result.deposit.name.split())}: grade-tonnage by zone")
+        ax.figure.savefig(tmp / "grade_tonnage.png", dpi=120, bbox_inches="tight")
+        plt.close(ax.figure)
+        (tmp / "report.md").write_text(markdown_report(result, provenance, table),
+                                       encoding="utf-8")
+        record = {"raremin": __version__, "command": command, "data": provenance,
+                  "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+                  "files": list(OUTPUT_FILES)}
+        (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        _move_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Replace `out` by the complete `tmp` folder (the old one is removed after)."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        old.rename(out)  # put the earlier run back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- inputs
+def _load(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], str, Path]:
+    """Deposit, prepared samples, assess options, provenance and output folder."""
     from .deposit import Deposit
+    from .errors import InputError
 
-    if (args.samples is None) != (args.zones is None):
-        raise ValueError("give both --samples and --zones, or neither (bundled data)")
-    if args.samples is None:
+    drill = [args.collars, args.surveys, args.assays]
+    given = [p for p in (args.samples, *drill, args.zones) if p is not None]
+    if args.config is not None:
+        if given:
+            raise InputError("give --config or the data files (--samples/--collars/... and "
+                             "--zones), not both; the project file names the data")
+        from .config import load_project
+
+        project = load_project(args.config)
+        deposit = project.deposit()
+        options = project.assess_options()
+        return deposit, project, options, project.describe(), project.out
+    if not given:
         from .datasets import load_kuirektykol
 
         data = load_kuirektykol()
@@ -107,92 +249,112 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, str]:
             data.zones, name="Kuirektykol (synthetic)", notes="SYNTHETIC data bundled with raremin"
         )
         source = "bundled Kuirektykol data (SYNTHETIC, calibrated to public figures)"
-        return deposit, data.samples, source
-    for path in (args.samples, args.zones):
+        return deposit, data.samples, {}, source, Path("raremin-output")
+    if args.zones is None:
+        raise InputError("give --zones with the data files (or use --config)")
+    if args.samples is not None and any(p is not None for p in drill):
+        raise InputError("give --samples or --collars/--surveys/--assays, not both")
+    if args.samples is None and any(p is None for p in drill):
+        missing = [n for n, p in zip(("--collars", "--surveys", "--assays"), drill,
+                                     strict=True) if p is None]
+        raise InputError(f"the drillhole path needs {', '.join(missing)} too")
+    for path in given:
         if not path.is_file():
-            raise FileNotFoundError(f"no such file: {path}")
-    zones = gpd.read_file(args.zones)
-    deposit = Deposit.from_geodataframe(zones, name=args.zones.stem)
-    samples = pd.read_csv(args.samples)
-    if "zone" in samples.columns:
-        samples["zone"] = samples["zone"].fillna("").astype(str)
-    return deposit, samples, f"samples {args.samples}, zones {args.zones}"
+            raise InputError(f"no such file: {path}")
+    deposit = Deposit.read_file(args.zones)
+    source = ", ".join(f"{name} {p}" for name, p in (
+        ("samples", args.samples), ("collars", args.collars), ("surveys", args.surveys),
+        ("assays", args.assays), ("zones", args.zones)) if p is not None)
+    return deposit, None, {}, source, Path("raremin-output")
 
 
-def _format_table(summary: Any, unit_suffix: str, grade_col: str) -> str:
-    table = summary.copy()
-    table["tonnage_Mt"] = table.pop("tonnage_t") / 1e6
-    for col in ("treo_t", "tree_t", "ndpr_oxide_t"):
-        table[col.replace("_t", "_kt")] = table.pop(col) / 1e3
-    table = table.rename(columns={grade_col: grade_col.replace(f"_{unit_suffix}", "_mean_pct")})
-    return table.to_string(index=False, float_format=lambda v: f"{v:,.3f}")
+def _prepare(args: argparse.Namespace, deposit: Any, data: Any) -> Any:
+    """The samples (DataFrame or Preparation) from the bundled data, a project or files."""
+    from .preparation import prepare_drillholes_samples, prepare_samples
+    from .readers import read_table
+
+    if data is not None and hasattr(data, "prepare"):
+        return data.prepare(deposit)
+    if data is not None:
+        return data
+    policy = args.below_detection or "half"
+    if args.samples is not None:
+        frame = read_table(args.samples, what="samples")
+        return prepare_samples(frame, below_detection=policy, crs=args.samples_crs,
+                               target_crs=deposit.crs if args.samples_crs else None)
+    tables = [read_table(p, what=w) for p, w in ((args.collars, "collars"),
+                                                 (args.surveys, "surveys"),
+                                                 (args.assays, "assays"))]
+    length = "auto" if args.composite is None else args.composite
+    return prepare_drillholes_samples(*tables, deposit=deposit, below_detection=policy,
+                                      composite_length_m=length, crs=args.samples_crs)
 
 
-def _report(result: Any, provenance: str, table: str, out: Path) -> str:
-    crs = result.deposit.crs
-    lines = [
-        f"# raremin assessment: {result.deposit.name}",
-        "",
-        f"Data: {provenance}. CRS: {crs.name} (EPSG:{crs.to_epsg()}).",
-        "",
-        *[f"- {note}" for note in result.notes],
-        "",
-        "## Grade-tonnage by zone",
-        "",
-        "```",
-        table,
-        "```",
-        "",
-        "Tonnage in Mt; grades in %; contained TREO, rare-earth metal (TREE) and NdPr oxide in kt.",
-        "Chart: `grade_tonnage.png`; full tables: `grade_tonnage.csv`, `summary.csv`.",
-        "",
-        "These figures are estimates from a baseline estimator and are not a resource "
-        "statement: classification (Measured/Indicated/Inferred) is not applied.",
-        "",
-    ]
-    text = "\n".join(lines)
-    (out / "report.md").write_text(text, encoding="utf-8")
-    return text
+def _options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """The project's assess options, overridden by the flags given on the command line."""
+    merged = dict(options)
+    if args.block_size is not None:
+        merged["block_size"] = args.block_size * 3 if len(args.block_size) == 1 \
+            else args.block_size
+    for flag, key in (("cutoff_grade", "cutoff_grade"), ("cutoffs", "cutoffs"),
+                      ("basis", "basis"), ("estimator", "estimator")):
+        value = getattr(args, flag)
+        if value is not None:
+            merged[key] = value
+    return merged
 
 
-def assess_command(args: argparse.Namespace) -> int:
+def assess_command(args: argparse.Namespace, argv: list[str]) -> int:
     """Run ``raremin assess``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .units import unit_suffix
+    from .reporting import text_table
     from .workflow import assess
 
     progress = _Progress(sys.stderr.isatty())
-    progress.step("loading zones and samples")
-    deposit, samples, provenance = _load(args)
-    size = args.block_size * 3 if len(args.block_size) == 1 else args.block_size
+    progress.step("reading the project and checking the output folder")
+    deposit, data, options, provenance, default_out = _load(args)
+    out: Path = args.out if args.out is not None else default_out
+    check_output_folder(out, args.overwrite)
+    progress.step("reading and preparing the samples")
+    samples = _prepare(args, deposit, data)
     progress.step("building the block model and estimating grades")
-    result = assess(deposit, samples, block_size=size, cutoffs=args.cutoffs, basis=args.basis,
-                    estimator=args.estimator)
+    result = assess(deposit, samples, **_options(args, options))
     progress.step("writing tables, chart and report")
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    suffix = unit_suffix(result.unit)
-    grade_col = f"{result.cutoff_grade}_{suffix}"
-    result.summary.to_csv(out / "summary.csv", index=False)
-    result.curve.to_frame().to_csv(out / "grade_tonnage.csv", index=False)
-    ax = result.curve.plot(contained=True)
-    ax.set_title(f"{deposit.name}: grade-tonnage by zone")
-    ax.figure.savefig(out / "grade_tonnage.png", dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
-    table = _format_table(result.summary, suffix, grade_col)
-    _report(result, provenance, table, out)
+    columns = [c for c in result.summary.columns]
+    table = text_table(result.summary, columns)
+    _write_outputs(result, out, provenance, ["raremin", *argv], table)
     progress.done()
+    zones = result.zones
+    estimated = ", ".join(f"{' '.join(str(z).split())} {100 * f:.1f} %"
+                          for z, f in zip(zones["zone"], zones["estimated_fraction"],
+                                          strict=True))
     sys.stdout.write(
-        f"{deposit.name}: cut-off on {result.cutoff_grade.upper()} ({result.basis} basis, %)\n"
+        f"{' '.join(deposit.name.split())}: cut-off on {result.cutoff_label} "
+        f"({result.basis} basis)\n"
         f"{table}\n"
-        f"Contained rare-earth metal = TREE on element basis; TREO and NdPr on oxide basis.\n"
-        f"Wrote {out}/summary.csv, grade_tonnage.csv, grade_tonnage.png, report.md\n"
+        f"Estimated share of each zone's tonnage: {estimated}.\n"
+        + ("Contained rare-earth metal = TREE on element basis; TREO and NdPr on oxide "
+           "basis.\n" if "tree_t" in result.summary.columns else "")
+        + f"Wrote {out}/: {', '.join(OUTPUT_FILES)}\n"
     )
     return 0
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """Run ``raremin init``: write the commented project template."""
+    from .config import template
+    from .errors import InputError
+
+    path: Path = args.path
+    if path.exists() and not args.force:
+        raise InputError(f"{str(path)!r} exists; pass --force to replace it")
+    path.write_text(template(), encoding="utf-8")
+    sys.stdout.write(f"Wrote {path}: fill in the data paths and zones, then run "
+                     f"'raremin assess --config {path}'\n")
+    return 0
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,22 +366,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> from raremin.cli import main
     >>> main(["--version"])  # doctest: +SKIP
     """
+    from .errors import RareminError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
     except SystemExit as stop:
         return int(stop.code or 0)
-    try:
-        return assess_command(args)
-    except KeyboardInterrupt:
-        sys.stderr.write("raremin: interrupted\n")
-        return 130
-    except Exception as err:  # one line for the user; --debug for the traceback
-        if getattr(args, "debug", False):
-            raise
-        message = " ".join(str(err).split()) or type(err).__name__
-        sys.stderr.write(f"raremin: error: {message}\n")
-        return EXIT_BAD_INPUT
+    code = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if args.command == "init":
+                code = init_command(args)
+            else:
+                code = assess_command(args, args_list)
+        except KeyboardInterrupt:
+            sys.stderr.write("raremin: interrupted; nothing was written to the output "
+                             "folder\n")
+            code = EXIT_INTERRUPTED
+        except (RareminError, OSError, ValueError) as err:
+            if args.debug:
+                raise
+            sys.stderr.write(f"raremin: error: {_one_line(err)}\n")
+            code = EXIT_BAD_INPUT
+        except Exception as err:  # a bug: one line, and how to see more
+            if args.debug:
+                raise
+            sys.stderr.write(f"raremin: internal error ({type(err).__name__}): "
+                             f"{_one_line(err)}; run with --debug for the traceback and "
+                             f"please report it\n")
+            code = EXIT_INTERNAL
+    seen: set[str] = set()
+    for w in caught:
+        text = _one_line(w.message)
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)) or \
+                text in seen:
+            continue
+        seen.add(text)
+        sys.stderr.write(f"raremin: warning: {text}\n")
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,15 +38,40 @@ from .distributions import GradeDistribution
 from .errors import CRSError, GeometryError, InputError
 from .units import grade_factor, unit_suffix
 
-__all__ = ["Deposit", "Zone", "as_crs", "check_projected", "check_same_crs"]
+__all__ = ["Deposit", "Zone", "as_crs", "check_projected", "check_same_crs", "crs_label",
+           "local_crs"]
 
 #: Plausible bulk densities (t/m3) of rock; values outside draw a warning.
 _DENSITY_RANGE = (1.0, 5.5)
 
 
+def local_crs(name: str = "Local grid") -> CRS:
+    """
+    A local engineering CRS in metres (a mine grid with no geodetic datum).
+
+    For data in local coordinates: volumes and tonnages are exact, but nothing can be
+    reprojected to or from such a CRS.
+
+    Examples
+    --------
+    >>> from raremin.deposit import local_crs
+    >>> crs = local_crs("Forrestania grid")
+    >>> crs.name, crs.is_geographic, [a.unit_name for a in crs.axis_info]
+    ('Forrestania grid', False, ['metre', 'metre'])
+    """
+    label = str(name).replace('"', "'")
+    return CRS.from_wkt(
+        f'ENGCRS["{label}",EDATUM["Local datum"],CS[Cartesian,2],'
+        f'AXIS["easting (X)",east,ORDER[1],LENGTHUNIT["metre",1]],'
+        f'AXIS["northing (Y)",north,ORDER[2],LENGTHUNIT["metre",1]]]'
+    )
+
+
 def as_crs(crs: Any) -> CRS | None:
     """
     A pyproj CRS from anything pyproj accepts (EPSG code, string, CRS), or None.
+
+    ``"local"`` (any case) gives :func:`local_crs`: a local grid in metres.
 
     Examples
     --------
@@ -54,9 +79,13 @@ def as_crs(crs: Any) -> CRS | None:
     32643
     >>> as_crs(None) is None
     True
+    >>> as_crs("local").name
+    'Local grid'
     """
     if crs is None:
         return None
+    if isinstance(crs, str) and crs.strip().lower() == "local":
+        return local_crs()
     try:
         return CRS.from_user_input(crs)
     except Exception as err:  # pyproj raises its own CRSError
@@ -125,10 +154,26 @@ def check_same_crs(first: CRS | None, second: CRS | None, what: str) -> None:
     """
     if first is not None and second is not None and not first.equals(second):
         raise CRSError(
-            f"CRS mismatch: {what} are in {second.name} (EPSG:{second.to_epsg()}) but the "
-            f"deposit is in {first.name} (EPSG:{first.to_epsg()}); reproject them with "
-            f"GeoDataFrame.to_crs() first"
+            f"CRS mismatch: {what} are in {crs_label(second)} but the deposit is in "
+            f"{crs_label(first)}; reproject them with GeoDataFrame.to_crs() first, or "
+            f"declare the samples' CRS (crs=) so that raremin reprojects them"
         )
+
+
+def crs_label(crs: CRS | None) -> str:
+    """
+    A CRS as people name it: ``"WGS 84 / UTM zone 43N (EPSG:32643)"``.
+
+    Examples
+    --------
+    >>> from raremin.deposit import crs_label, local_crs
+    >>> crs_label(as_crs(32643)), crs_label(local_crs()), crs_label(None)
+    ('WGS 84 / UTM zone 43N (EPSG:32643)', 'Local grid (local, no EPSG code)', 'no CRS')
+    """
+    if crs is None:
+        return "no CRS"
+    code = crs.to_epsg()
+    return f"{crs.name} (EPSG:{code})" if code else f"{crs.name} (local, no EPSG code)"
 
 
 def _check_footprint(name: str, footprint: Any) -> Any:
@@ -191,6 +236,10 @@ class Zone:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError(f"zone name must be a non-empty string; got {self.name!r}")
+        if not self.name.isprintable():
+            raise InputError(
+                f"zone name {self.name!r} holds a line break or another control character; "
+                f"give each zone a name on one line")
         _check_footprint(self.name, self.footprint)
         top = float(check_finite(self.top_m, f"zone {self.name!r} top_m"))
         bottom = float(check_finite(self.bottom_m, f"zone {self.name!r} bottom_m"))
@@ -661,7 +710,14 @@ class Deposit:
 
         import geopandas as gpd
 
-        gdf = gpd.read_file(path)
+        if not Path(path).is_file():
+            raise InputError(f"no such zones file: {str(path)!r}")
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as err:  # the GIS driver's own errors, named for the user
+            raise InputError(
+                f"cannot read the zones file {str(path)!r} ({' '.join(str(err).split())}); "
+                f"give a GeoPackage (.gpkg) or GeoJSON (.geojson) file") from None
         return cls.from_geodataframe(gdf, name=name or Path(path).stem, **columns)
 
     def _repr_html_(self) -> str:

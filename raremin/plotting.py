@@ -240,7 +240,9 @@ def plot_grade_tonnage(
     -------
     matplotlib.axes.Axes
         The left (tonnage) axes. Its attribute ``grade_axes`` is the mean-grade axes
-        and ``contained_axes`` the contained-quantity axes (None unless drawn).
+        and ``contained_axes`` the contained-quantity axes (None unless drawn);
+        ``not_estimated_note`` is the note written in the top right corner when some
+        tonnage has no estimate of the cut-off grade (``""`` otherwise).
 
     Raises
     ------
@@ -331,6 +333,11 @@ def plot_grade_tonnage(
         contained_ax.set_ylim(bottom=0.0)
     if title is not None:
         ax.set_title(title)
+    note = _not_estimated_note(items, t_unit)
+    if note:
+        ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top",
+                fontsize="small", color="0.25")
+    ax.not_estimated_note = note
 
     if legend and len(specs) > 1:
         gray = "0.35"
@@ -360,6 +367,28 @@ def plot_grade_tonnage(
     if created:
         ax.figure.tight_layout()
     return ax
+
+
+def _not_estimated_note(items: list[tuple[str | None, GradeTonnage]], t_unit: str) -> str:
+    """A note of the tonnage left out because its cut-off grade is not estimated."""
+    missed = 0.0
+    total: float | None = 0.0
+    for _, gt in items:
+        lost = getattr(gt, "not_estimated_t", None)
+        if lost is None:
+            continue
+        missed += float(np.nansum(lost))
+        if total is not None and float(gt.cutoffs[0]) == 0.0:
+            total += float(np.nansum(np.asarray(gt.tonnage_t)[..., 0])) + float(np.nansum(lost))
+        else:
+            total = None  # the whole tonnage is known only from a zero cut-off
+    if missed <= 0:
+        return ""
+    amount = convert_tonnage(missed, "t", t_unit)
+    note = f"Not estimated (left out): {amount:,.3g} {t_unit}"
+    if total:
+        note += f" ({100.0 * missed / total:.1f} % of the tonnage)"
+    return note
 
 
 # ---------------------------------------------------------------------------- histogram

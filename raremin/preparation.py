@@ -205,6 +205,11 @@ def _clean_grades(frame: pd.DataFrame, table: str, steps: _Steps, *, below_detec
             f"{list(frame.columns)}. Name grades <element or oxide>_<unit> ('cu_pct', "
             f"'au_gpt', 'nd2o3_ppm', 'treo_pct') or map them (grades= / the project file)")
     units = {col: a.unit for col, a in found.analytes.items()}
+    if _read_info(frame).get("decimal") == ",":
+        frame = frame.copy()
+        for col in found.columns:  # text cells kept as written: "<0,01", "0,4"
+            if not pd.api.types.is_numeric_dtype(frame[col]):
+                frame[col] = frame[col].str.replace(",", ".", regex=False)
     cleaned, report = clean_assays(frame, found.columns, below_detection=below_detection,
                                    missing_codes=missing_codes, units=units)
     table_ = report.table
@@ -224,6 +229,22 @@ def _clean_grades(frame: pd.DataFrame, table: str, steps: _Steps, *, below_detec
                   ", ".join(f"{k} -> {v}" for k, v in renames.items()))
     names = tuple(found.analytes[c].name for c in found.columns)
     return cleaned, names, report
+
+
+def _read_info(frame: pd.DataFrame) -> dict[str, Any]:
+    """How :func:`raremin.readers.read_table` read a table (empty if it did not)."""
+    info = frame.attrs.get("raremin_read") if isinstance(frame, pd.DataFrame) else None
+    return dict(info) if isinstance(info, Mapping) else {}
+
+
+def _read_step(frame: pd.DataFrame, steps: _Steps, table: str) -> None:
+    info = _read_info(frame)
+    if info:
+        steps.add("read", table, int(info.get("rows", len(frame))),
+                  f"{info.get('path')}: delimiter {info.get('delimiter')!r} "
+                  f"({info.get('delimiter_source')}), decimal mark {info.get('decimal')!r}, "
+                  f"encoding {info.get('encoding')}"
+                  + "".join(f"; {n}" for n in info.get("notes", [])))
 
 
 def _rule(step: str, report: AssayReport) -> str:
@@ -356,6 +377,7 @@ def prepare_samples(
         raise InputError("the samples table has no rows; check the file or the filters "
                          "that made it")
     steps = _Steps()
+    _read_step(samples, steps, "samples")
     frame, used = map_columns(samples, "samples", mapping)
     renamed = {k: v for k, v in used.items() if k != v}
     if renamed:

@@ -74,6 +74,8 @@ from .errors import InputError
 
 __all__ = [
     "ALIASES",
+    "COORDINATE_UNITS",
+    "DIP_CONVENTIONS",
     "DELIMITERS",
     "FOOT_M",
     "US_SURVEY_FOOT_M",
@@ -165,8 +167,10 @@ _NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 _COMMA_NUMBER = r"[+-]?\d*,\d+"
 _DOT_NUMBER = r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?"
 _INT_AS_FLOAT = re.compile(r"^([+-]?\d+)\.0+$")
-_DIP_CONVENTIONS = ("auto", "negative_down", "positive_down", "from_vertical")
-_COORDINATE_UNITS = {"m": 1.0, "ft": FOOT_M, "us_ft": US_SURVEY_FOOT_M}
+#: How survey dips may be signed (see :func:`prepare_drillholes`).
+DIP_CONVENTIONS = ("auto", "negative_down", "positive_down", "from_vertical")
+#: Coordinate units and their size in metres.
+COORDINATE_UNITS = {"m": 1.0, "ft": FOOT_M, "us_ft": US_SURVEY_FOOT_M}
 _SAMPLE_LINES = 200
 _SHOWN = 5
 #: Units: m. Depths closer than this are equal (as in raremin.drillholes).
@@ -892,8 +896,8 @@ def _length_units(frames: dict[str, pd.DataFrame], units: dict[str, dict[str, st
     """Convert depths and lengths (and, if asked, coordinates) to metres, in place."""
     if length_unit is not None and length_unit not in ("m", "ft"):
         raise InputError(f"length_unit must be 'm' or 'ft'; got {length_unit!r}")
-    if coordinate_unit is not None and coordinate_unit not in _COORDINATE_UNITS:
-        raise InputError(f"coordinate_unit must be one of {list(_COORDINATE_UNITS)}; got "
+    if coordinate_unit is not None and coordinate_unit not in COORDINATE_UNITS:
+        raise InputError(f"coordinate_unit must be one of {list(COORDINATE_UNITS)}; got "
                          f"{coordinate_unit!r}")
     for table in _TABLES:
         frame, found = frames[table], units[table]
@@ -921,7 +925,7 @@ def _length_units(frames: dict[str, pd.DataFrame], units: dict[str, dict[str, st
                 raise InputError(
                     f"coordinate_unit={coordinate_unit!r} but the header of the {table} "
                     f"column mapped to {wrong[0]!r} says {found[wrong[0]]!r}; fix one of them")
-            factor = _COORDINATE_UNITS[coordinate_unit]
+            factor = COORDINATE_UNITS[coordinate_unit]
             if factor != 1.0 and coords:
                 n = 0
                 for col in coords:
@@ -1162,9 +1166,9 @@ def _prepare(collars: pd.DataFrame, surveys: pd.DataFrame, intervals: pd.DataFra
              coordinate_unit: str | None, dip_convention: str, on_problem: str,
              default_dip: float | None, default_azimuth: float, duplicate_tolerance_m: float,
              stacklevel: int) -> tuple[Drillholes, ImportReport]:
-    if dip_convention not in _DIP_CONVENTIONS:
+    if dip_convention not in DIP_CONVENTIONS:
         raise InputError(f"unknown dip_convention {dip_convention!r}; use one of "
-                         f"{list(_DIP_CONVENTIONS)}")
+                         f"{list(DIP_CONVENTIONS)}")
     if on_problem not in ("raise", "report"):
         raise InputError(f"unknown on_problem {on_problem!r}; use 'raise' or 'report'")
     tol = float(duplicate_tolerance_m)

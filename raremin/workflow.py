@@ -1,12 +1,17 @@
 """
 The assessment workflow: zones and samples in, block model, estimates and
-grade-tonnage tables by zone out.
+grade-tonnage tables by zone out, for any commodity.
 
-:func:`assess` runs the whole chain on a deposit and a table of samples with
-element grades: a block model clipped to the zones, grades estimated zone by zone
-with hard boundaries, rare-earth baskets per block (TREO, TREE, NdPr...) and one
-grade-tonnage table per zone with every element, oxide and basket reported. The
-``raremin assess`` command and the quick-start notebook are thin layers over it.
+:func:`assess` runs the whole chain on a deposit and a table of samples (or a
+:class:`~raremin.preparation.Preparation` made from drillhole exports): cheap checks
+first (grade columns, zone labels against the geometry, samples far from every zone,
+cut-offs against the grades, the size of the block model), then a block model clipped
+to the zones, every grade estimated zone by zone with hard boundaries (each from the
+samples where it was assayed), rare-earth oxides and baskets where rare earths are
+present, and one grade-tonnage table per zone on the cut-off grade, with every other
+grade reported. Everything adjusted along the way is counted in
+:attr:`Assessment.adjustments`. The ``raremin assess`` command and the notebooks are
+thin layers over it.
 
 Examples
 --------
@@ -19,46 +24,202 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> xyz = rng.uniform([0, 0, 0], [100, 100, 50], size=(60, 3))
 >>> samples = pd.DataFrame(xyz, columns=["easting_m", "northing_m", "elevation_m"])
->>> samples["zone"] = "A"
->>> for symbol in raremin.basket("treo").elements:  # every rare earth, 100 ppm each
-...     samples[f"{symbol.lower()}_ppm"] = 100.0
->>> result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.05], estimator="idw")
->>> float(result.summary["tonnage_t"].iloc[0])
-1250000.0
+>>> samples["cu_pct"] = 0.5
+>>> result = assess(dep, samples, block_size=(25, 25, 10), cutoffs=[0.0, 0.3],
+...                 estimator="idw")
+>>> result.cutoff_label, float(result.summary["cu_t"].iloc[0])
+('cu_pct', 6250.0)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
 
-from ._validation import check_basis
-from .chemistry import OXIDE_FACTORS, basket, grade_columns, oxide_formula
-from .deposit import Deposit
+from ._validation import check_basis, check_cutoffs
+from .analytes import Analyte, find_analytes, parse_analyte
+from .assays import DEFAULT_MISSING_CODES
+from .chemistry import OXIDE_FACTORS, RARE_EARTHS, basket, basket_weights
+from .deposit import Deposit, as_crs, check_same_crs, crs_label
 from .errors import InputError, RareminError
-from .grid import BlockGrid, BlockModel
-from .tonnage import GradeTonnage, check_cutoffs, grade_tonnage
-from .units import convert_grade, grade_factor, unit_suffix
+from .grid import MAX_BLOCKS, BlockGrid, BlockModel, check_block_count
+from .preparation import Preparation, prepare_samples
+from .tonnage import GradeTonnage, grade_tonnage
+from .units import GRADE_UNITS, convert_grade, grade_unit, unit_suffix
 
-__all__ = ["Assessment", "assess", "basket_arrays", "default_estimator"]
+__all__ = [
+    "DEFAULT_BASKETS",
+    "Assessment",
+    "assess",
+    "basket_arrays",
+    "default_estimator",
+    "default_search",
+    "derived_grades",
+    "kriging_estimator",
+    "zone_variogram",
+]
 
 logger = logging.getLogger(__name__)
 
-#: Baskets reported by default (on oxide basis; TREE is TREO's element-basis twin).
+#: Baskets reported by default where rare earths are present (oxide basis; TREE is
+#: TREO's element-basis twin and is always added with TREO).
 DEFAULT_BASKETS = ("treo", "lreo", "hreo", "mreo", "ndpr", "creo")
 
+#: The default cut-offs on TREO (or TREE), in %.
+DEFAULT_REE_CUTOFFS_PCT = (0.0, 0.05, 0.1, 0.15, 0.2)
 
-def default_estimator() -> Any:
+#: Search radius of the default search, in variogram ranges (at least).
+SEARCH_RANGES = 1.5
+#: ... and in typical hole spacings along the major axis (at least).
+SEARCH_SPACINGS = 2.5
+#: A sample farther than this from every zone, in plan, is "far outside": a likely CRS
+#: or unit slip. Units: m; the larger of this and the diagonal of the zones' extent.
+FAR_OUTSIDE_M = 1000.0
+
+
+# ------------------------------------------------------------------ estimator set-up
+def zone_variogram(coords: Any, values: Any, *, holes: Any = None, shape: str = "spherical",
+                   seed: int = 0) -> Any:
+    """
+    The automatic variogram model of one zone (see
+    :func:`raremin.geostats.autovariogram.auto_variogram`).
+
+    Finds the axes of greatest continuity (azimuth, dip, rake) and fits a nugget plus
+    one or two nested structures, from a capped number of pairs.
+
+    Parameters
+    ----------
+    coords : array_like
+        Sample coordinates ``(n, 3)``: easting, northing, elevation (m).
+    values : array_like
+        Sample grades.
+    holes : array_like, optional
+        Hole id of every sample (pairs along a hole give the nugget).
+    shape : str
+        Structure shape (default spherical).
+    seed : int
+        Seed of the pair subsampling.
+
+    Returns
+    -------
+    VariogramModel
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.workflow import zone_variogram
+    >>> rng = np.random.default_rng(0)
+    >>> xyz = rng.uniform([0, 0, 0], [1000, 1000, 300], (400, 3))
+    >>> z = np.sin(xyz[:, 0] / 60) + np.cos(xyz[:, 1] / 90) + np.cos(xyz[:, 2] / 20)
+    >>> zone_variogram(xyz, z + rng.normal(0, 0.1, 400)).structures[0].shape
+    'spherical'
+    """
+    from .geostats.autovariogram import auto_variogram
+
+    return auto_variogram(coords, values, holes=holes, shape=shape, seed=seed).model
+
+
+def _major_structure(model: Any) -> Any:
+    return max(model.structures, key=lambda s: s.ranges[0]) if model.structures else None
+
+
+def _hole_spacing(coords: np.ndarray, holes: np.ndarray | None) -> float:
+    """Typical spacing of the data in plan: median distance to the nearest other hole."""
+    xy = coords[:, :2]
+    if holes is not None:
+        codes, _ = pd.factorize(pd.Series(holes))
+        if codes.max() >= 1:
+            sums = np.zeros((codes.max() + 1, 2))
+            np.add.at(sums, codes, xy)
+            xy = sums / np.bincount(codes)[:, None]
+    xy = np.unique(xy, axis=0)
+    if len(xy) < 2:
+        return float("nan")
+    d, _ = cKDTree(xy).query(xy, k=2)
+    return float(np.median(d[:, 1]))
+
+
+def default_search(model: Any, coords: Any = None, holes: Any = None) -> Any:
+    """
+    The search :func:`assess` uses with a variogram model: oriented like the model,
+    reaching at least 1.5 ranges and 2.5 hole spacings.
+
+    Parameters
+    ----------
+    model : VariogramModel
+        The zone's model; its longest structure gives the axes, angles and shape.
+    coords : array_like, optional
+        The zone's sample coordinates (m): the search reaches at least
+        ``SEARCH_SPACINGS`` times the median distance between neighbouring holes
+        along its major axis, so that blocks between holes are estimated even when
+        the fitted ranges are short.
+    holes : array_like, optional
+        Hole id of every sample (spacing between holes rather than samples).
+
+    Returns
+    -------
+    Neighbourhood
+        32 samples at most, at least 4, at most 8 per octant.
+
+    Examples
+    --------
+    >>> from raremin.geostats.models import Structure, VariogramModel
+    >>> from raremin.workflow import default_search
+    >>> m = VariogramModel(0.1, [Structure("spherical", 0.9, (300.0, 300.0, 50.0))])
+    >>> default_search(m).ranges
+    (450.0, 450.0, 75.0)
+    >>> default_search(m, [[0, 0, 0], [400, 0, 0], [0, 400, 0]]).ranges  # 2.5 x 400 m
+    (1000.0, 1000.0, 166.66666666666669)
+    """
+    from .geostats.neighbourhood import Neighbourhood
+
+    major = _major_structure(model)
+    ranges = tuple(major.ranges) if major is not None else (1.0,)
+    angles = tuple(major.angles) if major is not None else (0.0, 0.0, 0.0)
+    if len(ranges) == 1:
+        ranges = ranges * 3
+    factor = SEARCH_RANGES
+    if coords is not None:
+        xyz = np.asarray(coords, dtype=float)
+        spacing = _hole_spacing(xyz, None if holes is None else np.asarray(holes, dtype=object))
+        if math.isfinite(spacing) and spacing > 0:
+            factor = max(factor, SEARCH_SPACINGS * spacing / ranges[0])
+    return Neighbourhood(max_samples=32, min_samples=4, ranges=tuple(factor * r for r in ranges),
+                         angles=angles, radius=1.0, max_per_octant=8)
+
+
+def kriging_estimator(model: Any, search: Any = None, *, max_per_hole: int | None = None) -> Any:
+    """
+    Ordinary kriging with `search`, or with 1.5 variogram ranges, 32 samples, 8 per octant.
+
+    Examples
+    --------
+    >>> from raremin.geostats.models import Structure, VariogramModel
+    >>> from raremin.workflow import kriging_estimator
+    >>> m = VariogramModel(0.1, [Structure("spherical", 0.9, (300.0, 300.0, 50.0))])
+    >>> type(kriging_estimator(m)).__name__
+    'Kriging'
+    """
+    from .geostats.kriging import Kriging
+
+    return Kriging(model, search if search is not None else default_search(model),
+                   kind="ordinary", max_per_hole=max_per_hole)
+
+
+def default_estimator(radius_m: float = 250.0) -> Any:
     """
     The inverse-distance estimator :func:`assess` uses with ``estimator="idw"``.
 
-    Inverse distance squared over at most 16 samples within 250 m, at most 4 per
+    Inverse distance squared over at most 16 samples within `radius_m`, at most 4 per
     octant so that several drillholes inform each block.
 
     Examples
@@ -72,100 +233,91 @@ def default_estimator() -> Any:
 
     return InverseDistance(
         power=2.0,
-        neighbourhood=Neighbourhood(max_samples=16, min_samples=1, radius=250.0, max_per_octant=4),
+        neighbourhood=Neighbourhood(max_samples=16, min_samples=1, radius=radius_m,
+                                    max_per_octant=4),
     )
 
 
-def zone_variogram(coords: Any, values: Any, *, shape: str = "spherical") -> Any:
+# ------------------------------------------------------------------- derived grades
+def derived_grades(
+    arrays: Mapping[str, np.ndarray],
+    *,
+    unit: str = "pct",
+    baskets: Sequence[str] = DEFAULT_BASKETS,
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
     """
-    A variogram model for one zone from a horizontal and a down-hole experimental variogram.
-
-    The horizontal variogram (all azimuths, pairs within 15 degrees and 10 m of the
-    horizontal) gives the sill and the horizontal range; the vertical (down-hole)
-    variogram gives the nugget, best seen at the short lags along holes, and the
-    vertical range. The model is ``nugget + shape(sill - nugget, ranges = (horizontal,
-    horizontal, vertical))``.
+    Rare-earth oxide grades and basket totals from the grade arrays that hold rare earths.
 
     Parameters
     ----------
-    coords : array_like
-        Sample coordinates ``(n, 3)``: easting, northing, elevation (m).
-    values : array_like
-        Sample grades.
-    shape : str
-        Structure shape (default spherical).
+    arrays : mapping of str to numpy.ndarray
+        Arrays named like grade columns (``la_ppm``, ``nd2o3_pct``, ``cu_pct``...);
+        names that are not rare earths are ignored. NaN (not estimated) in a member
+        gives NaN in its baskets.
+    unit : str
+        Unit of the basket totals.
+    baskets : sequence of str
+        Baskets to total (oxide basis); TREE (TREO's members on element basis) is
+        added with TREO. A basket none of whose members is present is left out; one
+        given as an array itself (``treo_ppm``) is not recomputed.
 
     Returns
     -------
-    VariogramModel
+    grades : dict of str to numpy.ndarray
+        ``<oxide>_<unit>`` of each rare earth given on element basis (in its own
+        unit) and ``<basket>_<unit>`` of each basket.
+    members : dict of str to tuple of str
+        For each basket: the members it was added up from (a partial suite adds up
+        fewer members than the basket has: say so next to the figure).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from raremin.workflow import zone_variogram
-    >>> rng = np.random.default_rng(0)
-    >>> xyz = rng.uniform([0, 0, 0], [1000, 1000, 300], (400, 3))
-    >>> z = np.sin(xyz[:, 0] / 150) + np.cos(xyz[:, 2] / 40) + rng.normal(0, 0.1, 400)
-    >>> zone_variogram(xyz, z).structures[0].shape
-    'spherical'
+    >>> from raremin.workflow import derived_grades
+    >>> out, members = derived_grades({"la_ppm": np.array([1000.0]),
+    ...                                "cu_pct": np.array([0.5])}, baskets=["treo"])
+    >>> sorted(out), members
+    (['la2o3_ppm', 'tree_pct', 'treo_pct'], {'treo': ('La',), 'tree': ('La',)})
     """
-    from .geostats.models import Structure, VariogramModel
-    from .geostats.variogram import experimental_variogram, fit_variogram
-
-    xyz = np.asarray(coords, dtype=float)
-    z = np.asarray(values, dtype=float)
-    extent = np.ptp(xyz, axis=0)
-    h_lag = max(float(np.hypot(extent[0], extent[1])) / 2, 50.0)
-    v_lag = max(float(extent[2]) * 0.4, 20.0)
-    horizontal = experimental_variogram(
-        xyz, z, n_lags=12, max_lag=h_lag, azimuth=0.0, dip=0.0, angle_tolerance=90.0,
-        dip_tolerance=15.0, dip_bandwidth=10.0,
-    )
-    vertical = experimental_variogram(
-        xyz, z, n_lags=12, max_lag=v_lag, azimuth=0.0, dip=-90.0, angle_tolerance=15.0
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a range at its bound is acceptable here
-        fit_h = fit_variogram(horizontal, (shape,)).model
-        fit_v = fit_variogram(vertical, (shape,)).model
-    total = fit_h.sill
-    nugget = min(fit_v.nugget, 0.5 * total)
-    ranges = (fit_h.structures[0].ranges[0],) * 2 + (fit_v.structures[0].ranges[0],)
-    return VariogramModel(nugget, [Structure(shape, total - nugget, ranges)])
-
-
-def kriging_estimator(model: Any) -> Any:
-    """
-    Ordinary kriging with a search ellipsoid of 1.5 variogram ranges, 32 samples, 8 per octant.
-
-    Examples
-    --------
-    >>> from raremin.geostats.models import Structure, VariogramModel
-    >>> from raremin.workflow import kriging_estimator
-    >>> m = VariogramModel(0.1, [Structure("spherical", 0.9, (300.0, 300.0, 50.0))])
-    >>> type(kriging_estimator(m)).__name__
-    'Kriging'
-    """
-    from .geostats.kriging import Kriging
-    from .geostats.neighbourhood import Neighbourhood
-
-    ranges = model.structures[0].ranges if model.structures else (1.0,)
-    search = Neighbourhood(
-        max_samples=32, min_samples=4, ranges=ranges, radius=1.5, max_per_octant=8
-    )
-    return Kriging(model, search, kind="ordinary")
+    found = find_analytes(list(arrays), warn=False)
+    given = {(a.species, a.basis) for a in found.analytes.values() if a.kind == "basket"}
+    parts = [(name, a) for name, a in found.analytes.items() if a.kind != "basket"]
+    out: dict[str, np.ndarray] = {}
+    members: dict[str, tuple[str, ...]] = {}
+    for name, a in parts:
+        if a.kind == "element" and a.species in RARE_EARTHS:
+            oxide = Analyte("oxide", RARE_EARTHS[a.species].oxide_formula, a.unit)
+            out[oxide.name] = np.asarray(arrays[name], dtype=float) * OXIDE_FACTORS[a.species]
+    suffix = unit_suffix(unit)
+    todo = [(b, "oxide") for b in baskets]
+    if any(basket(b).name == "TREO" for b in baskets):
+        todo.append(("tree", "element"))
+    for name, result_basis in todo:
+        bsk = basket("treo" if name == "tree" else name)
+        if (bsk.name, result_basis) in given:
+            continue
+        w, present, _ = basket_weights([a for _, a in parts], bsk, result_basis=result_basis,
+                                       unit=unit)
+        if not present:
+            continue
+        total = sum(np.asarray(arrays[col], dtype=float) * weight
+                    for (col, _), weight in zip(parts, w, strict=True) if weight)
+        key = name.lower()
+        out[f"{key}_{suffix}"] = np.asarray(total, dtype=float)
+        members[key] = present
+    return out, members
 
 
 def basket_arrays(
     arrays: dict[str, np.ndarray], *, baskets: Sequence[str] = DEFAULT_BASKETS, unit: str = "pct"
 ) -> dict[str, np.ndarray]:
     """
-    Oxide grades of every element and basket totals from element-grade arrays.
+    Oxide grades of every rare earth and basket totals from grade arrays.
 
     Parameters
     ----------
     arrays : dict of str to numpy.ndarray
-        Arrays named like element-basis grade columns (``la_ppm``, ``nd_pct``...);
+        Arrays named like grade columns (``la_ppm``, ``nd_pct``, ``pr6o11_ppm``...);
         other names are ignored.
     baskets : sequence of str
         Baskets to total (oxide basis), plus ``tree`` (TREO's members on element basis).
@@ -175,8 +327,18 @@ def basket_arrays(
     Returns
     -------
     dict of str to numpy.ndarray
-        ``<oxide>_<unit>`` for each element (in the element column's unit),
-        ``<basket>_<unit>`` for each basket and ``tree_<unit>``.
+        ``<oxide>_<unit>`` for each element given on element basis (in the element
+        column's unit), ``<basket>_<unit>`` for each basket and ``tree_<unit>``.
+
+    Raises
+    ------
+    InputError
+        No rare-earth grade among the arrays.
+
+    Warns
+    -----
+    UserWarning
+        A basket lacks members (its total covers the members present only).
 
     Examples
     --------
@@ -184,46 +346,28 @@ def basket_arrays(
     >>> from raremin.workflow import basket_arrays
     >>> import warnings
     >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")  # TREE: the other rare earths count as 0
+    ...     warnings.simplefilter("ignore")  # TREE: the other rare earths are absent
     ...     out = basket_arrays({"nd_ppm": np.array([1000.0]), "pr_ppm": np.array([250.0])},
     ...                         baskets=["ndpr"])
     >>> round(float(out["ndpr_pct"][0]), 5)
     0.14684
     """
-    columns = {k: v for k, v in grade_columns(list(arrays)).items() if v.basis == "element"}
-    if not columns:
+    out, members = derived_grades(arrays, unit=unit, baskets=baskets)
+    if not members:
         raise InputError(
-            f"no element grade arrays (like 'nd_ppm') among {sorted(arrays)}; "
-            f"estimate element grades first"
+            f"no rare-earth grade arrays (like 'nd_ppm' or 'nd2o3_pct') among "
+            f"{sorted(arrays)}; estimate rare-earth grades first"
         )
-    out: dict[str, np.ndarray] = {}
-    by_element: dict[str, np.ndarray] = {}
-    suffix = unit_suffix(unit)
-    for name, col in columns.items():
-        values = np.asarray(arrays[name], dtype=float)
-        out[f"{oxide_formula(col.element).lower()}_{unit_suffix(col.unit)}"] = (
-            values * OXIDE_FACTORS[col.element]
-        )
-        by_element[col.element] = convert_grade(values, col.unit, unit)
-    present = set(by_element)
-    for name in ("tree", *baskets):
-        members = basket("treo" if name == "tree" else name).elements
-        absent = [m for m in members if m not in present]
+    for name, present in members.items():
+        full = basket("treo" if name == "tree" else name).elements
+        absent = [m for m in full if m not in present]
         if absent:
-            warnings.warn(
-                f"basket {name.upper()}: no estimate for {', '.join(absent)}; counted as 0",
-                stacklevel=2,
-            )
-        factor = 1.0 if name == "tree" else None
-        total = sum(
-            by_element[m] * (factor if factor is not None else OXIDE_FACTORS[m])
-            for m in members
-            if m in present
-        )
-        out[f"{name}_{suffix}"] = np.asarray(total, dtype=float)
+            warnings.warn(f"basket {name.upper()}: no estimate for {', '.join(absent)}; "
+                          f"the total covers {', '.join(present)} only", stacklevel=2)
     return out
 
 
+# ------------------------------------------------------------------------ the result
 @dataclasses.dataclass(frozen=True, eq=False)
 class Assessment:
     """
@@ -234,29 +378,43 @@ class Assessment:
     deposit : Deposit
         The zones.
     model : BlockModel
-        The block model with estimated element grades, basket totals and diagnostics.
+        The block model with estimated grades, derived oxides and baskets, and
+        diagnostics.
     curve : GradeTonnage
         Grade-tonnage by zone (leading axis = zones) for the cut-off grade on a fine set
-        of cut-offs (for charts), with every element, oxide and basket reported.
+        of cut-offs (for charts), with every other grade reported.
     summary : pandas.DataFrame
-        Per zone and cut-off: tonnage, mean cut-off grade, contained TREO, contained
-        rare-earth metal (TREE), contained NdPr oxide, with a deposit total per cut-off.
+        Per zone and cut-off: tonnage, mean cut-off grade, contained quantities (the
+        cut-off grade's and, with rare earths, TREO, TREE and NdPr oxide; else every
+        other grade's), the tonnage not estimated; a total per cut-off.
     cutoff_grade : str
-        ``"treo"`` (oxide basis) or ``"tree"`` (element basis).
+        The species of the cut-off grade as written in column names (``"treo"``,
+        ``"cu"``, ``"nd2o3"``).
     basis : str
         Basis of the cut-off grade.
     unit : str
-        Unit of the cut-off grade.
+        Unit of the cut-off grade and the cut-offs.
     samples_outside : int
-        Samples that lie outside every zone (not used, reported).
+        Samples outside every zone (not used).
     notes : tuple of str
-        Plain statements for a report (basis, method, what was left out).
+        Plain statements for a report (cut-off grade, baskets, method, what was left
+        out, estimated fractions).
+    zones : pandas.DataFrame
+        One row per zone: samples used, holes, tonnage, tonnage estimated and not,
+        estimated fraction, negative estimates set to zero, variogram and search.
+    adjustments : pandas.DataFrame
+        Every step that changed or left out data (step, table, count, detail): from
+        the preparation of the samples and from the assessment itself.
+    baskets : mapping of str to tuple of str
+        For each rare-earth basket reported: the members it was added up from.
+    preparation : Preparation or None
+        The preparation of the samples.
 
     Examples
     --------
     >>> from raremin.workflow import Assessment
     >>> sorted(f.name for f in __import__("dataclasses").fields(Assessment))[:3]
-    ['basis', 'curve', 'cutoff_grade']
+    ['adjustments', 'basis', 'baskets']
     """
 
     deposit: Deposit
@@ -268,18 +426,325 @@ class Assessment:
     unit: str
     samples_outside: int
     notes: tuple[str, ...]
+    zones: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    adjustments: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    baskets: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    preparation: Preparation | None = None
+
+    @property
+    def cutoff_label(self) -> str:
+        """The cut-off grade's column name, e.g. ``treo_pct`` or ``cu_pct``."""
+        return f"{self.cutoff_grade}_{unit_suffix(self.unit)}"
 
 
+# ------------------------------------------------------------------------ the checks
+class _Steps:
+    def __init__(self, first: pd.DataFrame | None = None) -> None:
+        self.rows = [] if first is None else first.to_dict("records")
+
+    def add(self, step: str, table: str, count: int, detail: str) -> None:
+        self.rows.append({"step": step, "table": table, "count": int(count), "detail": detail})
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["step", "table", "count", "detail"])
+
+
+def _check_zone_names(deposit: Deposit) -> None:
+    for name in deposit.names:
+        if name.strip().lower() == "total":
+            raise InputError(
+                f"a zone is named {name!r}, which the summary uses for the total of every "
+                f"zone; rename the zone (e.g. 'Total zone')")
+
+
+def _cutoff_analyte(cutoff_grade: str | None, analytes: Mapping[str, Analyte], basis: str,
+                    unit: str) -> Analyte:
+    """The cut-off grade: given, else TREO/TREE with rare earths, else the first grade."""
+    if cutoff_grade is not None:
+        spec = parse_analyte(cutoff_grade)
+        if spec is None:
+            raise InputError(
+                f"cutoff_grade {cutoff_grade!r} is not a grade with its unit; write it like "
+                f"'cu_pct', 'au_gpt', 'treo_pct' or 'ndpr_ppm' (grades present: "
+                f"{', '.join(analytes)})")
+        return spec
+    if any(a.element in RARE_EARTHS or a.kind == "basket" for a in analytes.values()):
+        return Analyte("basket", "TREO", unit, basis=check_basis(basis))
+    return next(iter(analytes.values()))
+
+
+def grade_values(spec: Analyte, arrays: Mapping[str, np.ndarray],
+                 analytes: Mapping[str, Analyte]) -> tuple[np.ndarray, str]:
+    """
+    The values of the grade `spec` from arrays of other grades, and how they were made.
+
+    An element or oxide is converted from the column holding its element (unit and
+    oxide factor); a basket is taken from a column holding it (unit converted) or added
+    up from its members.
+
+    Raises
+    ------
+    InputError
+        Nothing holds the grade.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.analytes import Analyte, parse_analyte
+    >>> from raremin.workflow import grade_values
+    >>> arrays = {"li_ppm": np.array([5000.0])}
+    >>> values, how = grade_values(parse_analyte("li2o_pct"), arrays,
+    ...                            {"li_ppm": parse_analyte("li_ppm")})
+    >>> values.round(4), how
+    (array([1.0764]), 'li2o_pct from li_ppm')
+    """
+    if spec.kind != "basket":
+        for name, a in analytes.items():
+            if a.kind != "basket" and a.element == spec.element:
+                scale = float(convert_grade(1.0, a.unit, spec.unit))
+                factor = a.element_factor / spec.element_factor
+                values = np.asarray(arrays[name], dtype=float) * (scale * factor)
+                return values, (spec.name if name == spec.name else f"{spec.name} from {name}")
+        raise InputError(
+            f"no grade column holds {spec.element} for the cut-off grade {spec.name!r}; "
+            f"grades present: {', '.join(analytes)}")
+    for name, a in analytes.items():
+        if a.kind == "basket" and a.species == spec.species and a.basis == spec.basis:
+            values = np.asarray(arrays[name], dtype=float) * float(
+                convert_grade(1.0, a.unit, spec.unit))
+            return values, (spec.name if name == spec.name else f"{spec.name} from {name}")
+    members = [a for a in analytes.values() if a.kind != "basket"]
+    cols = [n for n, a in analytes.items() if a.kind != "basket"]
+    w, present, _ = basket_weights(members, spec.species, result_basis=spec.basis,
+                                   unit=spec.unit)
+    if not present:
+        raise InputError(
+            f"the cut-off grade {spec.name!r} needs a {spec.species} column or some of its "
+            f"members ({', '.join(basket(spec.species).elements)}); grades present: "
+            f"{', '.join(analytes)}")
+    total = sum(np.asarray(arrays[c], dtype=float) * wi for c, wi in zip(cols, w, strict=True)
+                if wi)
+    return np.asarray(total, dtype=float), f"{spec.name} added up from {', '.join(present)}"
+
+
+def _nice(value: float) -> float:
+    """``value`` rounded to 2 significant figures."""
+    if value <= 0 or not math.isfinite(value):
+        return 0.0
+    digits = 1 - int(math.floor(math.log10(value)))
+    return round(value, digits)
+
+
+def _default_cutoffs(values: np.ndarray, spec: Analyte) -> np.ndarray:
+    if spec.kind == "basket" and spec.species == "TREO" and spec.unit == "pct":
+        return np.array(DEFAULT_REE_CUTOFFS_PCT)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.array([0.0])
+    qs = [_nice(float(q)) for q in np.quantile(finite, [0.25, 0.5, 0.75, 0.9])]
+    return np.unique([0.0, *[q for q in qs if q > 0]])
+
+
+def _unit_hint(value: float, spec: Analyte, top: float) -> str:
+    """If `value` in another unit would be a plausible cut-off, say so."""
+    for other in ("ppm", "pct", "g/t", "ppb"):
+        if grade_unit(other) == spec.unit:
+            continue
+        converted = float(convert_grade(value, other, spec.unit))
+        if converted <= max(top, 0.0):
+            return f"; if they are in {other}, {value:g} {other} is {converted:g} {spec.unit}"
+    return ""
+
+
+def _check_cutoffs_against_grades(cut: np.ndarray, values: np.ndarray, spec: Analyte,
+                                  notes: list[str]) -> None:
+    finite = values[np.isfinite(values)]
+    top = float(finite.max()) if finite.size else 0.0
+    full = float(GRADE_UNITS["fraction"] / GRADE_UNITS[spec.unit])
+    if cut[-1] > full:
+        raise InputError(
+            f"cut-off {cut[-1]:g} {spec.unit} is over 100 % ({full:g} {spec.unit}); the "
+            f"cut-offs are in the unit of the cut-off grade {spec.name!r}: check the unit"
+            + _unit_hint(float(cut[-1]), spec, top))
+    if finite.size == 0:
+        return
+    positive = cut[cut > 0]
+    other_unit = positive.size and positive[0] > top and positive[0] >= 10 * top
+    if cut[0] > top or other_unit:
+        raise InputError(
+            f"the cut-offs ({', '.join(f'{c:g}' for c in cut)} {spec.unit}) "
+            + ("look like another unit: every positive one is" if other_unit else "are all")
+            + f" above the highest sample grade of {spec.name} ({top:g} {spec.unit}), so "
+            f"every tonnage above them would be 0. Give cut-offs in {spec.unit}"
+            + _unit_hint(float(positive[0]) if positive.size else float(cut[0]), spec, top))
+    above = cut[cut > top]
+    if above.size:
+        message = (f"cut-off(s) {', '.join(f'{c:g}' for c in above)} {spec.unit} are above the "
+                   f"highest sample grade of {spec.name} ({top:g} {spec.unit}): 0 t there")
+        warnings.warn(message, UserWarning, stacklevel=3)
+        notes.append(message + ".")
+
+
+def _far_outside(xy: np.ndarray, deposit: Deposit) -> np.ndarray:
+    union = shapely.union_all([z.footprint for z in deposit])
+    minx, miny, maxx, maxy = union.bounds
+    limit = max(FAR_OUTSIDE_M, float(np.hypot(maxx - minx, maxy - miny)))
+    distance = shapely.distance(union, shapely.points(xy))
+    return np.asarray(distance) > limit
+
+
+def _no_sample_inside(xyz: np.ndarray, deposit: Deposit) -> str:
+    """Why no sample lies in any zone: the likely cause, for the error message."""
+    x0, y0, z0, x1, y1, z1 = deposit.bounds
+    sx0, sy0, sz0 = xyz.min(axis=0)
+    sx1, sy1, sz1 = xyz.max(axis=0)
+    text = (f"samples span E {sx0:,.0f}-{sx1:,.0f}, N {sy0:,.0f}-{sy1:,.0f}, elevation "
+            f"{sz0:,.0f}-{sz1:,.0f} m; the zones span E {x0:,.0f}-{x1:,.0f}, N "
+            f"{y0:,.0f}-{y1:,.0f}, elevation {z0:,.0f}-{z1:,.0f} m ({crs_label(deposit.crs)})")
+    if np.all(np.abs(xyz[:, 0]) <= 180) and np.all(np.abs(xyz[:, 1]) <= 90):
+        cause = ("the samples look like longitude/latitude: declare their CRS (e.g. "
+                 "EPSG:4326) so that raremin reprojects them")
+    elif sx1 >= x0 and sx0 <= x1 and sy1 >= y0 and sy0 <= y1:
+        cause = ("they overlap in plan but not in elevation: check the elevation datum, "
+                 "depths given as negative elevations, or the zones' top and bottom")
+    elif any(abs(np.log(max(abs(a), 1e-9) / max(abs(b), 1e-9)) - np.log(1 / 0.3048)) < 0.05
+             for a, b in ((sx0 + sx1, x0 + x1), (sy0 + sy1, y0 + y1))):
+        cause = "the samples look like feet: convert them (coordinate_unit='ft')"
+    else:
+        cause = ("the samples are likely in another CRS than the zones: declare their CRS "
+                 "(crs=) or reproject them")
+    return f"no sample lies inside any zone: {cause} ({text})"
+
+
+def _resolve_zones(frame: pd.DataFrame, deposit: Deposit, zone_column: str,
+                   steps: _Steps) -> np.ndarray:
+    """Each sample's zone: its label, or the geometry's; every disagreement counted."""
+    from .estimation import assign_zones
+
+    xyz = frame[["easting_m", "northing_m", "elevation_m"]].to_numpy(dtype=float)
+    geometry = assign_zones(frame, deposit).to_numpy(dtype=object)
+    inside = geometry != ""
+    far = _far_outside(xyz[:, :2], deposit)
+    if not inside.any():
+        raise InputError(_no_sample_inside(xyz, deposit))
+    if far.any():
+        steps.add("samples far outside every zone", "samples", int(far.sum()),
+                  f"more than {FAR_OUTSIDE_M:g} m (or the zones' extent) from every zone in "
+                  f"plan: a CRS or unit slip? not used")
+    names = set(deposit.names)
+    if zone_column not in frame.columns:
+        labels = geometry
+        steps.add("zones from geometry", "samples", int(inside.sum()),
+                  "samples tagged with the zone that contains them")
+    else:
+        raw = frame[zone_column]
+        labels = np.where(raw.isna(), "", raw.astype(str).str.strip()).astype(object)
+        blank = labels == ""
+        fill = blank & inside
+        if fill.any():
+            labels[fill] = geometry[fill]
+            steps.add("blank zone labels", "samples", int(fill.sum()),
+                      "zone taken from the geometry")
+        unknown = ~blank & ~np.isin(labels, list(names))
+        if unknown.any():
+            shown = ", ".join(repr(v) for v in pd.unique(labels[unknown])[:5])
+            steps.add("unknown zone labels", "samples", int(unknown.sum()),
+                      f"labels naming no zone of the deposit ({shown}): not used")
+        contradict = np.isin(labels, list(names)) & (labels != geometry)
+        if contradict.any():
+            outside = int((contradict & ~inside).sum())
+            steps.add("zone labels contradict the geometry", "samples", int(contradict.sum()),
+                      f"the label is kept (hard boundaries follow the labels); {outside} of "
+                      f"them lie outside every zone")
+    labels = np.where(far & (geometry == ""), "", labels).astype(object)
+    return labels
+
+
+# ---------------------------------------------------------------------- estimators
+def _zone_estimators(estimator: Any, deposit: Deposit, frame: pd.DataFrame, labels: np.ndarray,
+                     values: np.ndarray, variograms: Mapping[str, Any] | None,
+                     searches: Mapping[str, Any] | None, max_per_hole: int | None,
+                     seed: int) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """The estimator (or mapping zone -> estimator) and a description per zone."""
+    variograms = dict(variograms or {})
+    searches = dict(searches or {})
+    for what, given in (("variogram", variograms), ("search", searches)):
+        unknown = [z for z in given if z not in deposit.names]
+        if unknown:
+            raise InputError(f"{what}s given for zone(s) {unknown}, which the deposit does "
+                             f"not have; its zones are {list(deposit.names)}")
+    xyz = frame[["easting_m", "northing_m", "elevation_m"]].to_numpy(dtype=float)
+    holes = frame["hole_id"].to_numpy(dtype=object) if "hole_id" in frame.columns else None
+    if not isinstance(estimator, str):
+        name = type(estimator).__name__
+        return estimator, {z: name for z in deposit.names}, {z: "as given" for z in deposit.names}
+    if estimator not in ("kriging", "idw"):
+        raise InputError(f"unknown estimator {estimator!r}; use 'kriging' or 'idw'")
+    chosen, models, search_text = {}, {}, {}
+    for zone in deposit.names:
+        rows = (labels == zone) & np.isfinite(values)
+        zone_holes = None if holes is None else holes[rows]
+        if estimator == "idw":
+            spacing = _hole_spacing(xyz[rows], zone_holes) if rows.sum() >= 2 else float("nan")
+            radius = max(250.0, SEARCH_SPACINGS * spacing) if math.isfinite(spacing) else 250.0
+            chosen[zone] = default_estimator(radius)
+            models[zone] = "inverse distance squared"
+            search_text[zone] = f"16 samples within {radius:,.0f} m, 4 per octant"
+            continue
+        if zone in variograms:
+            model = variograms[zone]
+            models[zone] = f"given: {model.describe()}"
+        else:
+            if rows.sum() < 10:
+                raise InputError(
+                    f"zone {zone!r} has {int(rows.sum())} sample(s) with the cut-off grade; "
+                    f"a variogram needs at least 10 (use estimator='idw', or give the "
+                    f"zone's variogram)")
+            try:
+                from .geostats.autovariogram import auto_variogram
+
+                fit = auto_variogram(xyz[rows], values[rows], holes=zone_holes, seed=seed)
+            except RareminError as err:
+                raise InputError(
+                    f"could not fit a variogram to zone {zone!r} ({err}); use "
+                    f"estimator='idw' or give the zone's variogram") from None
+            model = fit.model
+            models[zone] = f"automatic: {fit.describe()}"
+        search = searches.get(zone) or default_search(model, xyz[rows], zone_holes)
+        ranges = "/".join(f"{r:,.0f}" for r in (search.ranges or ()))
+        search_text[zone] = (f"{search.max_samples} samples (at least {search.min_samples}"
+                             + (f", {search.max_per_octant} per octant" if search.max_per_octant
+                                else "")
+                             + f") within {search.radius:g} x ellipsoid {ranges} m, angles "
+                             + "/".join(f"{a:.1f}" for a in search.angles)
+                             + (f"; at most {max_per_hole} per hole" if max_per_hole else ""))
+        chosen[zone] = kriging_estimator(model, search, max_per_hole=max_per_hole)
+    return chosen, models, search_text
+
+
+# --------------------------------------------------------------------------- assess
 def assess(
     deposit: Deposit,
-    samples: pd.DataFrame,
+    samples: pd.DataFrame | Preparation,
     *,
     block_size: float | Sequence[float] = (25.0, 25.0, 10.0),
-    cutoffs: Sequence[float] = (0.0, 0.05, 0.1, 0.15, 0.2),
+    cutoff_grade: str | None = None,
+    cutoffs: Sequence[float] | None = None,
     basis: str = "oxide",
     unit: str = "pct",
     estimator: Any = "kriging",
+    grades: Sequence[str] | None = None,
+    variograms: Mapping[str, Any] | None = None,
+    searches: Mapping[str, Any] | None = None,
+    max_per_hole: int | None = None,
     zone_column: str = "zone",
+    negative: str = "zero",
+    below_detection: str = "half",
+    missing_codes: Any = DEFAULT_MISSING_CODES,
+    samples_crs: Any = None,
+    baskets: Sequence[str] = DEFAULT_BASKETS,
+    max_blocks: int = MAX_BLOCKS,
+    seed: int = 0,
 ) -> Assessment:
     """
     Estimate a deposit's zones from samples and tabulate grade-tonnage by zone.
@@ -287,27 +752,64 @@ def assess(
     Parameters
     ----------
     deposit : Deposit
-        The zones (projected CRS).
-    samples : pandas.DataFrame
-        Sample (or composite) table with ``easting_m``, ``northing_m``,
-        ``elevation_m``, element-basis grade columns (``la_ppm``...) and a zone column
-        (missing: zones are assigned from the geometry).
+        The zones (projected or local CRS, metres).
+    samples : pandas.DataFrame or Preparation
+        Samples or composites: coordinates (``easting_m``... or ``x``, ``y``, ``z``),
+        grade columns of any commodity (``cu_pct``, ``au_gpt``, ``nd_ppm``,
+        ``nd2o3_pct``, ``treo_ppm``...; lab spellings and codes such as ``<5`` or
+        ``-99`` are read by :func:`raremin.preparation.prepare_samples`), optionally
+        ``hole_id`` and a zone column; or a
+        :class:`~raremin.preparation.Preparation` (e.g. composites made from
+        drillhole exports), used as it is.
     block_size : float or sequence of 3 floats
         Block size, m.
-    cutoffs : sequence of float
-        Cut-offs on TREO (oxide basis) or TREE (element basis), in `unit`.
-    basis : {"oxide", "element"}
-        Basis of the cut-off grade: TREO or TREE.
-    unit : str
-        Unit of the cut-offs and the reported basket grades.
-    estimator : {"kriging", "idw"} or estimator, default "kriging"
-        ``"kriging"``: ordinary kriging per zone with a variogram model fitted to the
-        zone's TREE (:func:`zone_variogram`, :func:`kriging_estimator`; one model per
-        zone serves every element, since kriging weights do not depend on the sill);
-        ``"idw"``: :func:`default_estimator`; or anything with
-        ``clone``/``fit``/``predict``, or a mapping of zone name to such an estimator.
+    cutoff_grade : str, optional
+        The grade the cut-offs apply to, with its unit: ``"cu_pct"``, ``"au_gpt"``,
+        ``"treo_pct"``, ``"ndpr_ppm"``, ``"li2o_pct"``... It is converted from the
+        columns that hold it (unit, oxide factor) or added up from a basket's members.
+        Default: TREO in `unit` on `basis` (TREE on element basis) when rare earths are
+        present, else the first grade column.
+    cutoffs : sequence of float, optional
+        Cut-offs in the unit of the cut-off grade. Default: 0, 0.05, 0.1, 0.15 and 0.2 %
+        for TREO in %; otherwise 0 and the 25, 50, 75 and 90 % quantiles of the sample
+        grades, to two significant figures (stated in the notes).
+    basis, unit : str
+        Basis (``"oxide"``: TREO, ``"element"``: TREE) and unit of the default
+        rare-earth cut-off grade and of the basket totals.
+    estimator : {"kriging", "idw"} or estimator or mapping, default "kriging"
+        ``"kriging"``: ordinary kriging per zone with the zone's variogram (given in
+        `variograms`, else fitted automatically to the cut-off grade: axes of greatest
+        continuity, nested structures) and search (given in `searches`, else
+        :func:`default_search`); one model per zone serves every grade, since ordinary
+        kriging weights do not depend on the sill. ``"idw"``: inverse distance
+        squared within 2.5 hole spacings. Or anything with ``clone``/``fit``/
+        ``predict``, or a mapping of zone name to such an estimator.
+    grades : sequence of str, optional
+        The grade columns to estimate (canonical names); default every grade column.
+    variograms : mapping of zone name to VariogramModel, optional
+        Variogram models of some zones (the others are fitted).
+    searches : mapping of zone name to Neighbourhood, optional
+        Searches of some zones (the others: :func:`default_search`).
+    max_per_hole : int, optional
+        Most samples of one hole per estimate (kriging; needs ``hole_id``).
     zone_column : str
-        Name of the samples' zone column.
+        The samples' zone labels (blank labels are taken from the geometry).
+    negative : {"zero", "keep", "error"}, default "zero"
+        Negative kriging estimates (see :func:`raremin.estimation.estimate`).
+    below_detection : str, default "half"
+        Below-detection values in a sample table (see
+        :func:`raremin.assays.clean_assays`).
+    missing_codes : sequence of float
+        Codes meaning "not assayed" in a sample table.
+    samples_crs : CRS, optional
+        The samples' CRS when it differs from the deposit's: they are reprojected.
+    baskets : sequence of str
+        Rare-earth baskets to report where rare earths are present.
+    max_blocks : int
+        Most blocks the model may have (:data:`MAX_BLOCKS`); more is refused before
+        any allocation.
+    seed : int
+        Seed of the automatic variogram's pair subsampling.
 
     Returns
     -------
@@ -316,9 +818,12 @@ def assess(
     Raises
     ------
     InputError
-        Missing columns, a zone without samples, bad cut-offs.
+        Before any long work: no readable grade, a zone named ``Total``, no sample in
+        any zone (the message names the likely cause), cut-offs over 100 % or all above
+        the highest grade (the message suggests the unit), a block model over
+        `max_blocks`, a bad cut-off grade or estimator, a zone without samples.
     CRSError
-        Samples (GeoDataFrame) in another CRS than the deposit.
+        Samples in another CRS than the deposit without `samples_crs`.
 
     Examples
     --------
@@ -330,133 +835,178 @@ def assess(
     >>> bool(abs(float(total["tree_t"].iloc[0]) / 0.94e6 - 1) < 0.1)
     True
     """
-    from .estimation import assign_zones, estimate
+    from .estimation import estimate
 
-    basis = check_basis(basis)
-    cut = check_cutoffs(cutoffs, unit)
-    frame = samples
-    if zone_column not in frame.columns:
-        frame = frame.assign(**{zone_column: assign_zones(frame, deposit)})
-    outside = int((~frame[zone_column].isin(deposit.names)).sum())
-    grades = [k for k, v in grade_columns(frame).items() if v.basis == "element"]
-    if not grades:
-        raise InputError(
-            f"samples have no element grade columns (like 'nd_ppm'); columns: {list(frame.columns)}"
-        )
-    grid = BlockGrid.covering(deposit, block_size)
-    model = BlockModel.from_deposit(deposit, dataclasses.replace(grid, crs=deposit.crs))
-    est = _estimators(estimator, deposit, frame, grades, zone_column)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*outside.*", category=UserWarning)
-        model = estimate(model, frame, est, grades=grades, zone_column=zone_column)
+    if not isinstance(deposit, Deposit):
+        raise InputError(f"deposit must be a Deposit; got {type(deposit).__name__}")
+    _check_zone_names(deposit)
+    if isinstance(samples, Preparation):
+        prep = samples
+    else:
+        if hasattr(samples, "crs") and samples_crs is None and samples.crs is not None:
+            check_same_crs(deposit.crs, as_crs(samples.crs), "the samples")
+        prep = prepare_samples(samples, below_detection=below_detection,
+                               missing_codes=missing_codes, crs=samples_crs,
+                               target_crs=deposit.crs if samples_crs is not None else None)
+    steps = _Steps(prep.steps)
+    frame = prep.samples
+    found = find_analytes(frame, warn=False)
+    analytes = dict(found.analytes)
+    if grades is not None:
+        unknown = [g for g in grades if g not in analytes]
+        if unknown:
+            raise InputError(f"grades {unknown} are not grade columns of the samples; they "
+                             f"have {list(analytes)}")
+        analytes = {g: analytes[g] for g in grades}
+    if not analytes:
+        raise InputError(f"the samples have no grade column; columns: {list(frame.columns)}")
+    unit = grade_unit(unit)
+    spec = _cutoff_analyte(cutoff_grade, analytes, basis, unit)
+    sample_arrays = {n: frame[n].to_numpy(dtype=float) for n in analytes}
+    sample_values, made = grade_values(spec, sample_arrays, analytes)
+
+    # ---- checks before any long work
+    labels = _resolve_zones(frame, deposit, zone_column, steps)
+    notes: list[str] = []
+    in_zones = np.isin(labels, list(deposit.names))
+    cut = (check_cutoffs(cutoffs, spec.unit) if cutoffs is not None
+           else _default_cutoffs(sample_values[in_zones], spec))
+    _check_cutoffs_against_grades(cut, sample_values[in_zones], spec, notes)
+    grid = dataclasses.replace(BlockGrid.covering(deposit, block_size), crs=deposit.crs)
+    check_block_count(grid, max_blocks)
+    outside = int((~in_zones).sum())
     if outside:
-        logger.info("%d samples lie outside every zone and were not used", outside)
-    derived = basket_arrays({g: model.arrays[g] for g in grades}, unit=unit)
-    model = model.with_arrays(**derived)
-    cutoff_grade = "treo" if basis == "oxide" else "tree"
-    key = f"{cutoff_grade}_{unit_suffix(unit)}"
-    others = {k: v for k, v in derived.items() if k != key}
-    others.update({g: model.arrays[g] for g in grades})
-    table_kwargs = {
-        "unit": unit,
-        "basis": basis,
-        "grade_name": cutoff_grade,
-        "others": others,
-        "groups": model.zone_code,
-        "group_names": model.zone_names,
-    }
+        steps.add("samples outside every zone", "samples", outside, "not used")
+    frame = frame.assign(**{zone_column: labels})
+
+    # ---- estimation
+    est, models, searches_used = _zone_estimators(
+        estimator, deposit, frame, labels, sample_values, variograms, searches, max_per_hole,
+        seed)
+    model = BlockModel.from_deposit(deposit, grid, max_blocks=max_blocks)
+    order = list(analytes)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*not in any zone.*", category=UserWarning)
+        model = estimate(model, frame, est, grades=order, zone_column=zone_column,
+                         negative=negative)
+    negatives = model.attrs.get("negative_estimates", {})
+    if negatives:
+        steps.add("negative estimates", "blocks", sum(negatives.values()),
+                  f"set to zero ({', '.join(f'{g}: {c:,}' for g, c in negatives.items())})"
+                  if negative == "zero" else f"kept ({negatives})")
+
+    # ---- derived grades and the cut-off grade on blocks
+    block_arrays = {g: model.arrays[g] for g in order}
+    derived, members = ({}, {})
+    if any(a.element in RARE_EARTHS for a in analytes.values()):
+        derived, members = derived_grades(block_arrays, unit=unit, baskets=baskets)
+    cut_values, _ = grade_values(spec, block_arrays, analytes)
+    key = spec.name
+    model = model.with_arrays(**{**derived, key: cut_values})
+    others = {k: v for k, v in {**block_arrays, **derived}.items() if k != key}
+    group_names = model.zone_names
+    table_kwargs = {"unit": spec.unit, "basis": spec.basis, "grade_name": key.rsplit("_", 1)[0],
+                    "others": others, "groups": model.zone_code, "group_names": group_names}
     tonnage = model.tonnage_t()
-    summary = _summary(grade_tonnage(model.arrays[key], tonnage, cut, **table_kwargs), unit)
-    # The curve for charts: 101 cut-offs from 0 to the highest block grade, plus the table's.
-    top = float(np.nanmax(model.arrays[key])) if np.isfinite(model.arrays[key]).any() else 0.0
+    table = grade_tonnage(cut_values, tonnage, cut, **table_kwargs)
+    top = float(np.nanmax(cut_values)) if np.isfinite(cut_values).any() else 0.0
     fine = np.unique(np.concatenate([np.linspace(0.0, max(top, float(cut[-1])), 101), cut]))
-    curve = grade_tonnage(model.arrays[key], tonnage, fine, **table_kwargs)
-    notes = (
-        f"Cut-off grade: {cutoff_grade.upper()} in {unit} on {basis} basis "
-        f"({basket('treo').describe()}).",
-        "Contained rare-earth metal = TREE (element basis: La-Lu + Y); contained TREO and "
-        "NdPr on oxide basis.",
-        f"Estimator: {_describe(est)}; grades estimated zone by zone with hard boundaries.",
-        f"{outside} sample(s) outside every zone were not used.",
-        f"Not estimated (no samples in range): "
-        f"{float(np.nansum(curve.not_estimated_t)):,.0f} t.",
-        f"Block size {' x '.join(f'{v:g}' for v in grid.block_size)} m; "
-        f"{model.n_parcels:,} block parcels.",
-    )
-    return Assessment(deposit, model, curve, summary, cutoff_grade, basis, unit, outside, notes)
+    curve = grade_tonnage(cut_values, tonnage, fine, **table_kwargs)
+
+    # ---- tables and notes
+    summary = _summary(table, spec, others)
+    zones = _zone_table(model, frame, labels, cut_values, tonnage, negatives, models,
+                        searches_used, zone_column)
+    for row in zones.itertuples():
+        if row.not_estimated_t > 0:
+            steps.add("not estimated", f"zone {row.zone}", int(row.parcels_not_estimated),
+                      f"{row.not_estimated_t:,.0f} t ({100 * (1 - row.estimated_fraction):.1f} % "
+                      f"of the zone) have no estimate of {key}: left out of every figure")
+    notes = _notes(spec, made, cut, cutoffs is None, members, zones, grid, model, notes,
+                   analytes, estimator)
+    return Assessment(deposit, model, curve, summary, key.rsplit("_", 1)[0], spec.basis,
+                      spec.unit, outside, tuple(notes), zones, steps.frame(), members, prep)
 
 
-def _estimators(
-    estimator: Any, deposit: Deposit, frame: pd.DataFrame, grades: list[str], zone_column: str
-) -> Any:
-    """The estimator, or a mapping zone -> estimator, that :func:`assess` was asked for."""
-    if isinstance(estimator, str):
-        if estimator == "idw":
-            return default_estimator()
-        if estimator != "kriging":
-            raise InputError(f"unknown estimator {estimator!r}; use 'kriging' or 'idw'")
-        coords = ["easting_m", "northing_m", "elevation_m"]
-        chosen = {}
-        for zone in deposit.names:
-            rows = frame[frame[zone_column] == zone]
-            if len(rows) < 10:
-                raise InputError(
-                    f"zone {zone!r} has {len(rows)} sample(s); a variogram needs at least 10 "
-                    f"(use estimator='idw')"
-                )
-            tree = rows[grades].to_numpy(dtype=float).sum(axis=1)
-            try:
-                model = zone_variogram(rows[coords].to_numpy(), tree)
-            except RareminError as err:
-                raise InputError(
-                    f"could not fit a variogram to zone {zone!r} ({err}); "
-                    f"use estimator='idw' or pass your own estimator"
-                ) from None
-            chosen[zone] = kriging_estimator(model)
-        return chosen
-    return estimator
+def _summary(table: GradeTonnage, spec: Analyte, others: Mapping[str, Any]) -> pd.DataFrame:
+    from .reporting import summary_table
+
+    suffix = unit_suffix(spec.unit)
+    species = spec.name[: -len(suffix) - 1]
+    rare = {"treo": "treo_t", "tree": "tree_t", "ndpr": "ndpr_oxide_t"}
+    contained = {rare.get(species, f"{species}_t"): "contained"}
+    for name in others:
+        head = name.rsplit("_", 1)[0]
+        out = rare.get(head)
+        if out is None:
+            a = parse_analyte(name)
+            if a is None or a.kind == "basket" or a.element in RARE_EARTHS:
+                continue  # single rare earths and other baskets: in the full table only
+            out = f"{head}_t"
+        if out not in contained:
+            contained[out] = name
+    return summary_table(table, contained=contained)
 
 
-def _describe(est: Any) -> str:
-    if isinstance(est, dict):
-        parts = []
-        for zone, e in est.items():
-            model = getattr(e, "model", None)
-            detail = f" ({model.describe()})" if model is not None else ""
-            parts.append(f"{zone}: {type(e).__name__}{detail}")
-        return "; ".join(parts)
-    return type(est).__name__
-
-
-def _summary(curve: GradeTonnage, unit: str) -> pd.DataFrame:
-    """Per zone and cut-off: the figures a statement quotes, with totals per cut-off."""
-    suffix = unit_suffix(unit)
-    zones = list(curve.groups or ("all",))
+def _zone_table(model: BlockModel, frame: pd.DataFrame, labels: np.ndarray,
+                cut_values: np.ndarray, tonnage: np.ndarray, negatives: Mapping[str, int],
+                models: Mapping[str, str], searches: Mapping[str, str],
+                zone_column: str) -> pd.DataFrame:
     rows = []
-    for z, zone in enumerate(zones):
-        for j, c in enumerate(curve.cutoffs):
-            contained = dict(curve.extra_contained_t)
-            contained[f"{curve.grade_name}_{suffix}"] = curve.contained_t
-            treo_t = contained[f"treo_{suffix}"][z, j]
-            tree_t = contained[f"tree_{suffix}"][z, j]
-            rows.append(
-                {
-                    "zone": zone,
-                    f"cutoff_{suffix}": c,
-                    "tonnage_t": curve.tonnage_t[z, j],
-                    f"{curve.grade_name}_{suffix}": curve.mean_grade[z, j],
-                    "treo_t": treo_t,
-                    "tree_t": tree_t,
-                    "ndpr_oxide_t": contained[f"ndpr_{suffix}"][z, j],
-                }
-            )
-    table = pd.DataFrame(rows)
-    grade_col = f"{curve.grade_name}_{suffix}"
-    totals = table.groupby(f"cutoff_{suffix}", sort=False).sum(numeric_only=True).reset_index()
-    metal = totals["treo_t"] if curve.grade_name == "treo" else totals["tree_t"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        totals[grade_col] = np.where(
-            totals["tonnage_t"] > 0, metal / totals["tonnage_t"] / grade_factor(unit), np.nan
-        )
-    totals.insert(0, "zone", "Total")
-    return pd.concat([table, totals[table.columns]], ignore_index=True)
+    estimated = np.isfinite(cut_values)
+    holes = frame["hole_id"].to_numpy(dtype=object) if "hole_id" in frame.columns else None
+    for k, zone in enumerate(model.zone_names):
+        mask = model.zone_code == k
+        ton = float(tonnage[mask].sum())
+        est_t = float(tonnage[mask & estimated].sum())
+        in_zone = labels == zone
+        rows.append({
+            "zone": zone,
+            "samples": int(in_zone.sum()),
+            "holes": int(pd.unique(holes[in_zone]).size) if holes is not None else 0,
+            "tonnage_t": ton,
+            "estimated_t": est_t,
+            "not_estimated_t": ton - est_t,
+            "estimated_fraction": est_t / ton if ton > 0 else float("nan"),
+            "parcels_not_estimated": int((mask & ~estimated).sum()),
+            "variogram": models.get(zone, ""),
+            "search": searches.get(zone, ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def _notes(spec: Analyte, made: str, cut: np.ndarray, default_cut: bool,
+           members: Mapping[str, tuple[str, ...]], zones: pd.DataFrame, grid: BlockGrid,
+           model: BlockModel, extra: list[str], analytes: Mapping[str, Analyte],
+           estimator: Any) -> list[str]:
+    notes = [f"Cut-off grade: {spec.name} ({spec.label}, {spec.basis} basis; {made})."]
+    unit_text = spec.label.rsplit("(", 1)[1].rstrip(")")
+    if default_cut:
+        notes.append(f"Cut-offs (default): {', '.join(f'{c:g}' for c in cut)} {unit_text}.")
+    for name, present in members.items():
+        full = basket("treo" if name == "tree" else name)
+        basis = "element basis" if name == "tree" else "oxide basis"
+        if len(present) == len(full.elements):
+            described = (f"TREE = {' + '.join(full.elements)} (the TREO members as elements)"
+                         if name == "tree" else full.describe())
+            notes.append(f"{name.upper()} ({basis}): {described}.")
+        else:
+            absent = [m for m in full.elements if m not in present]
+            notes.append(
+                f"{name.upper()} ({basis}) is a PARTIAL total: {len(present)} of "
+                f"{len(full.elements)} members assayed ({', '.join(present)}); not assayed: "
+                f"{', '.join(absent)}.")
+    notes.append(f"Grades estimated: {', '.join(analytes)}; each from the samples where it "
+                 f"was assayed, zone by zone with hard boundaries.")
+    label = estimator if isinstance(estimator, str) else type(estimator).__name__
+    notes.append(f"Estimator: {label}; per zone below.")
+    for row in zones.itertuples():
+        notes.append(f"Zone {row.zone}: {row.samples:,} samples"
+                     + (f" from {row.holes:,} holes" if row.holes else "")
+                     + f"; {100 * row.estimated_fraction:.1f} % of its tonnage estimated "
+                     f"({row.not_estimated_t:,.0f} t not estimated); variogram "
+                     f"{row.variogram}; search {row.search}.")
+    notes.extend(extra)
+    notes.append(f"Block size {' x '.join(f'{v:g}' for v in grid.block_size)} m; "
+                 f"{model.n_parcels:,} block parcels.")
+    return notes

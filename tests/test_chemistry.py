@@ -523,7 +523,8 @@ def test_missing_members_raise_or_zero():
         total = basket_total(df, "mreo", missing="zero")
     assert record[0].filename == __file__  # stacklevel points at the caller
     np.testing.assert_allclose(total, basket_total(df, "ndpr"), rtol=1e-15)
-    with pytest.raises(ChemistryError, match=r"no member of basket NdPr \(Nd, Pr\) is in the grade columns"):
+    with pytest.raises(ChemistryError,
+                       match=r"no member of basket NdPr \(Nd, Pr\) is in the grade columns"):
         basket_total(pd.DataFrame({"x": [1.0]}), "ndpr", missing="zero")
     with pytest.raises(InputError, match="missing must be"):
         basket_total(df, "ndpr", missing="ignore")

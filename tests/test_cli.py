@@ -17,7 +17,8 @@ def test_assess_on_bundled_data_writes_everything(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Irgiz" in printed and "Dos 2" in printed and "Total" in printed
     assert "element basis" in printed and "oxide basis" in printed
-    for name in ("summary.csv", "grade_tonnage.csv", "grade_tonnage.png", "report.md"):
+    for name in ("summary.csv", "grade_tonnage.csv", "grade_tonnage.png", "report.md",
+                 "zones.csv", "adjustments.csv", "raremin-run.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0
     summary = pd.read_csv(out / "summary.csv")
     zero = summary[summary["cutoff_pct"] == 0.0].set_index("zone")
@@ -39,7 +40,7 @@ def test_assess_on_user_files(tmp_path, capsys):
                  "--cutoffs", "0,0.1", "--basis", "element", "--block-size", "50,50,20",
                  "--out", str(tmp_path / "o")])
     assert code == 0
-    assert "TREE (element basis" in capsys.readouterr().out
+    assert "cut-off on tree_pct (element basis)" in capsys.readouterr().out
     summary = pd.read_csv(tmp_path / "o" / "summary.csv")
     assert sorted(summary["cutoff_pct"].unique()) == [0.0, 0.1]
 
@@ -48,7 +49,9 @@ def test_assess_on_user_files(tmp_path, capsys):
     ("args", "message"),
     [
         (["assess", "--samples", "nope.csv", "--zones", "nope.gpkg"], "no such file: nope.csv"),
-        (["assess", "--samples", "x.csv"], "give both --samples and --zones"),
+        (["assess", "--samples", "x.csv"], "give --zones with the data files"),
+        (["assess", "--collars", "c.csv", "--zones", "z.gpkg"],
+         "the drillhole path needs --surveys, --assays too"),
         (["assess", "--cutoffs", "0.2,0.1"], "strictly increasing"),
     ],
 )
@@ -81,3 +84,146 @@ def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "raremin", "--version"], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("raremin ")
+
+
+# ----------------------------------------------------------------- the output folder
+def _small_job(tmp_path, zone_name="A", samples_text=None):
+    """A one-zone deposit file and a small sample CSV; returns the CLI arguments."""
+    import geopandas as gpd
+    from shapely import box
+
+    zones = gpd.GeoDataFrame({"zone": [zone_name], "top_elevation_m": [50.0],
+                              "bottom_elevation_m": [0.0], "density_t_m3": [2.6]},
+                             geometry=[box(0, 0, 100, 100)], crs=32643)
+    zfile = tmp_path / "zones.geojson"
+    zones.to_file(zfile, driver="GeoJSON")
+    sfile = tmp_path / "samples.csv"
+    if samples_text is None:
+        rows = ["x,y,z,Cu_pct"] + [f"{x},{y},{z},{0.2 + 0.01 * (x % 7)}"
+                                   for x in range(5, 100, 20) for y in range(5, 100, 20)
+                                   for z in (10, 30)]
+        samples_text = "\n".join(rows) + "\n"
+    sfile.write_text(samples_text)
+    return ["assess", "--samples", str(sfile), "--zones", str(zfile), "--estimator", "idw",
+            "--block-size", "25,25,10"]
+
+
+def test_user_files_of_another_commodity(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main([*_small_job(tmp_path), "--cutoffs", "0,0.2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cut-off on cu_pct" in printed
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"cu_pct", "cu_t", "not_estimated_t"} <= set(summary.columns)
+    total = summary[(summary["zone"] == "Total") & (summary["cutoff_pct"] == 0.0)].iloc[0]
+    assert total["tonnage_t"] == pytest.approx(100 * 100 * 50 * 2.6)
+
+
+def test_output_path_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
+    target = tmp_path / "out.txt"
+    target.write_text("keep me")
+    assert main([*_small_job(tmp_path), "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file; give a folder with --out" in err
+    assert target.read_text() == "keep me"
+
+
+def test_an_earlier_run_is_refused_unless_overwrite(tmp_path, capsys):
+    out = tmp_path / "o"
+    args = [*_small_job(tmp_path), "--out", str(out)]
+    assert main(args) == 0
+    first = (out / "raremin-run.json").read_text()
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "holds an earlier run (finished " in err and "pass --overwrite" in err
+    assert (out / "raremin-run.json").read_text() == first  # untouched
+    assert main([*args, "--overwrite"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_folder_of_other_files_is_refused(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main([*_small_job(tmp_path), "--out", str(out), "--overwrite"]) == 2
+    assert "holds other files and no raremin run" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_an_interrupted_run_leaves_no_half_written_folder(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "o"
+    import raremin.reporting as reporting
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # SIGINT while the report is being written
+
+    monkeypatch.setattr(reporting, "markdown_report", interrupted)
+    assert main([*_small_job(tmp_path), "--out", str(out)]) == 130
+    assert "interrupted; nothing was written" in capsys.readouterr().err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] and not any(
+        p.name.endswith(".partial") for p in tmp_path.iterdir())
+
+
+def test_an_interrupted_overwrite_keeps_the_earlier_run(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    args = [*_small_job(tmp_path), "--out", str(out)]
+    assert main(args) == 0
+    before = sorted(p.name for p in out.iterdir())
+    import raremin.reporting as reporting
+
+    monkeypatch.setattr(reporting, "markdown_report",
+                        lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert main([*args, "--overwrite"]) == 130
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("x,y,z,Cu_pct\n", "but no data rows"),
+    ],
+)
+def test_empty_csv_is_a_one_line_error(tmp_path, capsys, text, message):
+    code = main([*_small_job(tmp_path, samples_text=text), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_semicolon_csv_with_decimal_commas_is_read_and_said(tmp_path, capsys):
+    rows = ["x;y;z;Cu_pct"] + [f"{x};{y};{z};0,{30 + x % 7}" for x in range(5, 100, 20)
+                               for y in range(5, 100, 20) for z in (10, 30)]
+    rows[3] = rows[3].rsplit(";", 1)[0] + ";<0,01"
+    out = tmp_path / "o"
+    assert main([*_small_job(tmp_path, samples_text="\n".join(rows) + "\n"), "--out",
+                 str(out)]) == 0
+    steps = pd.read_csv(out / "adjustments.csv")
+    read = steps[steps["step"] == "read"].iloc[0]
+    assert "delimiter ';' (detected)" in read["detail"] and "decimal mark ','" in read["detail"]
+    assert steps.set_index("step").loc["below detection", "count"] == 1
+    assert "delimiter ';'" in (out / "report.md").read_text()
+
+
+def test_zone_names_cannot_inject_formulas_or_markdown(tmp_path):
+    name = '=HYPERLINK("http://evil","click") [x](http://y) # h'
+    out = tmp_path / "o"
+    assert main([*_small_job(tmp_path, zone_name=name), "--out", str(out)]) == 0
+    for csv in ("summary.csv", "zones.csv", "grade_tonnage.csv"):
+        zones = pd.read_csv(out / csv)["zone"]
+        assert zones.iloc[0] == "'" + name  # a text cell, not a formula
+        assert not zones.astype(str).str.startswith(("=", "+", "-", "@")).any()
+    report = (out / "report.md").read_text()
+    assert "\\[x\\](http://y)" in report and "\n# h" not in report
+    assert "\\# h" in report
+
+
+def test_init_writes_a_template_once(tmp_path, capsys):
+    path = tmp_path / "project.toml"
+    assert main(["init", str(path)]) == 0
+    text = path.read_text()
+    assert "[data]" in text and "[zones]" in text and "below_detection" in text
+    assert main(["init", str(path)]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["init", str(path), "--force"]) == 0

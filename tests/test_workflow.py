@@ -67,13 +67,15 @@ def test_outside_samples_are_counted_and_zones_assigned_when_missing(rng):
     result = assess(dep, pd.concat([inside, outside]), block_size=25, cutoffs=[0.0],
                     estimator="idw")
     assert result.samples_outside == 7
-    assert any("7 sample(s) outside" in note for note in result.notes)
+    steps = result.adjustments.set_index("step")
+    assert steps.loc["samples outside every zone", "count"] == 7
+    assert steps.loc["zones from geometry", "count"] == 40
 
 
 def test_workflow_errors(rng):
     dep = Deposit("D", [Zone("A", box(0, 0, 100, 100), 50, 0, 2.5)], crs=32643)
     samples = _samples(rng, 20, [0, 0, 0], [100, 100, 50], "A")
-    with pytest.raises(InputError, match="no element grade columns"):
+    with pytest.raises(InputError, match="no grade column raremin can read"):
         assess(dep, samples[["easting_m", "northing_m", "elevation_m", "zone"]])
     with pytest.raises(InputError, match="strictly increasing"):
         assess(dep, samples, cutoffs=[0.1, 0.05])
@@ -85,7 +87,7 @@ def test_workflow_errors(rng):
         assess(dep, samples)
     with pytest.raises(InputError, match="unknown estimator 'ok'"):
         assess(dep, samples, estimator="ok")
-    with pytest.raises(InputError, match="no element grade arrays"):
+    with pytest.raises(InputError, match="no rare-earth grade arrays"):
         basket_arrays({"density_t_m3": np.ones(3)})
 
 
@@ -138,3 +140,169 @@ def test_kuirektykol_kriging_and_idw_agree_on_tonnage_above_cutoff():
         # At zero cut-off both carry the whole zone tonnage.
         assert tables["kriging"].loc[(zone, 0.0), "tonnage_t"] == pytest.approx(
             tables["idw"].loc[(zone, 0.0), "tonnage_t"], rel=1e-12)
+
+
+# ------------------------------------------------- bad input: each named or counted
+def _deposit():
+    return Deposit("D", [Zone("A", box(0, 0, 200, 100), 50, 0, 2.5)], crs=32643)
+
+
+def _rare_earth_samples(rng, n=120):
+    frame = _samples(rng, n, [0, 0, 0], [200, 100, 50], "A")
+    frame["hole_id"] = [f"H{i // 6:03d}" for i in range(n)]
+    for el in ("nd", "pr", "la"):
+        frame[f"{el}_ppm"] = rng.lognormal(np.log(ELEMENT_PPM[el]), 0.3, n)
+    return frame
+
+
+def _idw(dep, samples, **kwargs):
+    return assess(dep, samples, block_size=(50, 50, 25), estimator="idw", **kwargs)
+
+
+def test_one_impossible_grade_names_the_sample(rng):
+    samples = _rare_earth_samples(rng)
+    samples.loc[7, "nd_ppm"] = 2e6
+    with pytest.raises(InputError, match=r"nd_ppm.*2e\+06.*row 7.*100 %"):
+        _idw(_deposit(), samples)
+
+
+def test_missing_codes_are_missing_for_that_analyte_only(rng):
+    samples = _rare_earth_samples(rng, 200)
+    coded = samples.copy()
+    rows = np.arange(0, 200, 20)  # 5 % of the Nd rows
+    coded.loc[rows, "nd_ppm"] = -99.0
+    result = _idw(_deposit(), coded, cutoffs=[0.0], cutoff_grade="ndpr_pct")
+    steps = result.adjustments.set_index("step")
+    assert steps.loc["missing codes", "count"] == 10
+    assert "nd_ppm 10" in steps.loc["missing codes", "detail"]
+    # Pr of those rows is still used; Nd is estimated from the 190 others.
+    assert result.model.attrs["samples_per_grade"]["pr_ppm"] == {"A": 200}
+    assert result.model.attrs["samples_per_grade"]["nd_ppm"] == {"A": 190}
+    clean = _idw(_deposit(), samples, cutoffs=[0.0], cutoff_grade="ndpr_pct")
+    ratio = (result.summary["ndpr_oxide_t"].iloc[0] / clean.summary["ndpr_oxide_t"].iloc[0])
+    assert 0.97 < ratio < 1.03  # not 6 % low, as when -99 is read as a grade
+
+
+def test_two_columns_for_one_analyte_are_refused_before_estimation(rng):
+    samples = _rare_earth_samples(rng).assign(la_pct=0.02)
+    with pytest.raises(InputError, match="'la_ppm' and 'la_pct' both hold La"):
+        _idw(_deposit(), samples)
+
+
+def test_lab_spellings_and_oxide_columns_give_the_same_result(rng):
+    samples = _rare_earth_samples(rng)
+    reference = _idw(_deposit(), samples, cutoffs=[0.0, 0.1])
+    lab = samples.rename(columns={"la_ppm": "LA_PPM", "ce_ppm": "Ce (ppm)"})
+    lab["Nd2O3_%"] = lab.pop("nd_ppm") * raremin.oxide_factor("Nd") / 1e4
+    result = _idw(_deposit(), lab, cutoffs=[0.0, 0.1])
+    np.testing.assert_allclose(result.summary["treo_t"], reference.summary["treo_t"],
+                               rtol=1e-9)
+    renamed = result.adjustments.set_index("step").loc["grade columns renamed", "detail"]
+    assert "LA_PPM -> la_ppm" in renamed and "Nd2O3_% -> nd2o3_pct" in renamed
+
+
+def test_below_detection_text_is_read_and_counted(rng):
+    samples = _rare_earth_samples(rng).astype({"la_ppm": object})
+    samples.loc[[3, 9], "la_ppm"] = "<5"
+    result = _idw(_deposit(), samples, cutoffs=[0.0])
+    step = result.adjustments.set_index("step").loc["below detection"]
+    assert step["count"] == 2 and "half the detection limit" in step["detail"]
+    assert result.preparation.samples.loc[3, "la_ppm"] == 2.5
+
+
+def test_samples_in_another_crs_are_refused_or_reprojected(rng):
+    import pyproj
+
+    dep = _deposit()
+    samples = _rare_earth_samples(rng).drop(columns="zone")
+    to_wgs = pyproj.Transformer.from_crs(32643, 4326, always_xy=True)
+    lon, lat = to_wgs.transform(samples["easting_m"] + 500_000.0,
+                                samples["northing_m"] + 5_000_000.0)
+    dep_far = Deposit("D", [Zone("A", box(500_000, 5_000_000, 500_200, 5_000_100), 50, 0,
+                                 2.5)], crs=32643)
+    degrees = samples.assign(easting_m=lon, northing_m=lat)
+    with pytest.raises(InputError, match="no sample lies inside any zone: the samples look "
+                                         "like longitude/latitude"):
+        _idw(dep_far, degrees)
+    result = _idw(dep_far, degrees, samples_crs="EPSG:4326", cutoffs=[0.0])
+    steps = result.adjustments.set_index("step")
+    assert steps.loc["reprojected", "count"] == len(samples)
+    assert result.zones["estimated_fraction"].iloc[0] == 1.0
+    shifted = samples.assign(easting_m=samples["easting_m"] + 300_000.0)
+    with pytest.raises(InputError, match="likely in another CRS than the zones"):
+        _idw(dep, shifted)
+
+
+def test_zone_labels_blank_or_contradicting_the_geometry_are_counted(rng):
+    dep = Deposit("D", [Zone("A", box(0, 0, 100, 100), 50, 0, 2.5),
+                        Zone("B", box(100, 0, 200, 100), 50, 0, 2.5)], crs=32643)
+    samples = _rare_earth_samples(rng)
+    from raremin.estimation import assign_zones
+
+    samples["zone"] = assign_zones(samples, dep)
+    samples.loc[[0, 1, 2], "zone"] = ""
+    in_a = np.flatnonzero(samples["zone"].eq("A"))[:4]
+    samples.loc[in_a, "zone"] = "B"
+    result = _idw(dep, samples, cutoffs=[0.0])
+    steps = result.adjustments.set_index("step")
+    assert steps.loc["blank zone labels", "count"] == 3
+    assert steps.loc["zone labels contradict the geometry", "count"] == 4
+
+
+def test_cutoffs_in_the_wrong_unit_or_above_every_grade(rng):
+    samples = _rare_earth_samples(rng)
+    with pytest.raises(InputError, match=r"over 100 %.*if they are in ppm, 1000 ppm is 0\.1 pct"):
+        _idw(_deposit(), samples, cutoffs=[0.0, 500.0, 1000.0])
+    with pytest.raises(InputError, match=r"look like another unit.*if they are in ppm, 50 ppm "
+                                         r"is 0\.005 pct"):
+        _idw(_deposit(), samples, cutoffs=[0.0, 50.0])
+    with pytest.raises(InputError, match="are all above the highest sample grade"):
+        _idw(_deposit(), samples, cutoffs=[0.5, 0.6])
+    with pytest.warns(UserWarning, match=r"cut-off\(s\) 0\.5 pct are above the highest"):
+        result = _idw(_deposit(), samples, cutoffs=[0.0, 0.1, 0.5])
+    assert any("0 t there" in note for note in result.notes)
+    with pytest.raises(InputError, match="over 100 %"):
+        _idw(_deposit(), samples, cutoffs=[0.0, 150.0])
+
+
+def test_a_zone_named_total_is_refused():
+    dep = Deposit("D", [Zone("Total", box(0, 0, 10, 10), 10, 0, 2.5)], crs=32643)
+    with pytest.raises(InputError, match="'Total', which the summary uses"):
+        assess(dep, pd.DataFrame({"easting_m": [1.0], "northing_m": [1.0],
+                                  "elevation_m": [1.0], "cu_pct": [1.0]}))
+
+
+def test_a_zone_name_on_two_lines_is_refused():
+    with pytest.raises(InputError, match="line break"):
+        Zone("A\nB", box(0, 0, 10, 10), 10, 0, 2.5)
+
+
+def test_a_block_size_of_one_centimetre_is_refused_before_allocation():
+    data = raremin.load_kuirektykol()
+    dep = Deposit.from_geodataframe(data.zones, name="K")
+    with pytest.raises(InputError, match=r"0\.01 x 0\.01 x 0\.01 m makes [\d,]+ blocks.*"
+                                         r"more than the limit of 20,000,000"):
+        assess(dep, data.samples, block_size=0.01)
+
+
+def test_partial_rare_earth_suite_states_its_members(rng):
+    samples = _samples(rng, 120, [0, 0, 0], [200, 100, 50], "A")[
+        ["easting_m", "northing_m", "elevation_m", "zone", "la_ppm", "ce_ppm"]]
+    samples.loc[samples.index[::3], "ce_ppm"] = np.nan  # Ce on two rows in three
+    result = _idw(_deposit(), samples, cutoff_grade="la_ppm", cutoffs=[0.0, 100.0])
+    assert result.baskets["treo"] == ("La", "Ce")
+    assert any("TREO (oxide basis) is a PARTIAL total: 2 of 15 members" in n
+               for n in result.notes)
+    assert "la_t" in result.summary.columns and "treo_t" in result.summary.columns
+    assert result.zones["estimated_fraction"].iloc[0] == 1.0
+
+
+@pytest.mark.parametrize("columns", [["treo_ppm"], ["nd2o3_pct", "pr6o11_pct"]])
+def test_oxide_basis_and_treo_only_assays(rng, columns):
+    samples = _samples(rng, 80, [0, 0, 0], [200, 100, 50], "A")[
+        ["easting_m", "northing_m", "elevation_m", "zone"]]
+    for col in columns:
+        samples[col] = 1200.0 if col == "treo_ppm" else 0.03
+    result = _idw(_deposit(), samples, cutoffs=[0.0])
+    expected = 1200.0 / 1e4 if columns == ["treo_ppm"] else 0.06
+    assert result.summary["treo_pct"].iloc[0] == pytest.approx(expected)

@@ -18,6 +18,9 @@ Modules
     :class:`Kriging` (simple/ordinary, point/block) and :func:`cross_validate`.
 :mod:`raremin.geostats.variogram`
     :func:`experimental_variogram`, :func:`fit_variogram`, :func:`plot_variogram`.
+:mod:`raremin.geostats.autovariogram`
+    :func:`auto_variogram`: the axes of greatest continuity and a nested anisotropic
+    model, from a capped number of pairs.
 
 Examples
 --------
@@ -27,6 +30,7 @@ Examples
 array([1.5])
 """
 
+from .autovariogram import AutoVariogram, auto_variogram
 from .crossval import CrossValidation, cross_validate
 from .declustering import (
     CellDeclusteringResult,
@@ -47,6 +51,8 @@ from .variogram import (
 )
 
 __all__ = [
+    "AutoVariogram",
+    "auto_variogram",
     "CellDeclusteringResult",
     "CrossValidation",
     "Kriging",

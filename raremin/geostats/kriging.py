@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,9 @@ PIVOT_TOLERANCE = 1e-13
 #: Bytes of working memory per batch of neighbourhood systems solved together (about
 #: 1,900 targets of 32 neighbours); the batch axis is the contiguous one.
 BATCH_BYTES = 2**24
+
+#: Most points discretising one block (a guard before the block covariances are built).
+MAX_DISCRETISATION = 1000
 
 #: Bytes of right-hand sides per chunk of targets with a global search.
 GLOBAL_CHUNK_BYTES = 2**26
@@ -461,6 +465,11 @@ class Kriging(_LocalEstimator):
                 f"got {self.discretisation!r}"
             )
         points = tuple(_check_int(p, "discretisation", 1) for p in disc[:ndim])
+        if math.prod(points) > MAX_DISCRETISATION:
+            raise InputError(
+                f"discretisation {' x '.join(map(str, points))} makes {math.prod(points):,} "
+                f"points per block, more than the limit of {MAX_DISCRETISATION:,}; 4 x 4 x 4 "
+                f"(64) is usual and enough for the block covariance")
         return size, points
 
     def _block_block(self) -> float:

@@ -78,6 +78,9 @@ PAIR_BUDGET = 4_194_304
 #: gstat's default number of lag bins.
 DEFAULT_N_LAGS = 15
 
+#: Most lag bins an experimental variogram may have (a guard before any allocation).
+MAX_LAG_BINS = 10_000
+
 #: Relative slack of the angle and bandwidth tests, so that lags exactly on a
 #: tolerance (regular grids) are accepted despite rounding.
 _SLACK = 1e-12
@@ -158,6 +161,11 @@ def _lag_edges(coords: np.ndarray, n_lags: Any, lag_width: Any, max_lag: Any,
                 f"position {k + 1}"
             )
         return edges
+    if isinstance(n_lags, numbers.Real) and not isinstance(n_lags, bool) \
+            and float(n_lags).is_integer() and n_lags > MAX_LAG_BINS:
+        raise InputError(
+            f"n_lags = {n_lags:g} lag bins is more than the limit of {MAX_LAG_BINS:,} (each "
+            f"bin needs pairs to mean anything); use fewer bins, e.g. n_lags=15 to 40")
     if isinstance(n_lags, bool) or not isinstance(n_lags, numbers.Integral) or n_lags < 1:
         raise InputError(f"n_lags must be an integer >= 1; got {n_lags!r}")
     n_lags = int(n_lags)
@@ -181,6 +189,10 @@ def _lag_edges(coords: np.ndarray, n_lags: Any, lag_width: Any, max_lag: Any,
         edges = np.linspace(0.0, max_lag, n_lags + 1)
     else:
         count = max(1, math.ceil(max_lag / lag_width - 1e-9))
+        if count > MAX_LAG_BINS:
+            raise InputError(
+                f"lag_width = {lag_width:g} m up to max_lag = {max_lag:g} m makes {count:,} lag "
+                f"bins, more than the limit of {MAX_LAG_BINS:,}; use a wider lag_width")
         edges = np.minimum(lag_width * np.arange(count + 1, dtype=float), max_lag)
         edges[-1] = max_lag
     return edges
