@@ -107,9 +107,11 @@ def summary_table(
     -------
     pandas.DataFrame
         ``zone``, ``cutoff_<unit>``, ``tonnage_t``, ``<grade>_<unit>`` (mean), the
-        contained columns (t), ``not_estimated_t`` (the tonnage of the zone whose
-        cut-off grade is not estimated, the same on each cut-off row), then one
-        ``Total`` row per cut-off.
+        contained columns (t), a ``<name>_coverage`` column for each contained
+        quantity of a grade not estimated on all the tonnage (the share it covers; its
+        contained tonnes cover that share only, and are NaN where it covers nothing),
+        ``not_estimated_t`` (the tonnage of the zone whose cut-off grade is not
+        estimated, the same on each cut-off row), then one ``Total`` row per cut-off.
 
     Examples
     --------
@@ -143,13 +145,31 @@ def summary_table(
         "tonnage_t": tonnage.ravel(),
         grade_col: np.asarray(curve.mean_grade).ravel(),
     }
+    shares = {}
     for out, key in mapping.items():
         source = curve.contained_t if key == "contained" else curve.extra_contained_t[key]
-        columns[out] = np.asarray(source).ravel()
+        values = np.asarray(source, dtype=float).ravel()
+        share = curve.extra_coverage.get(key) if key != "contained" else None
+        if share is not None:
+            share = np.asarray(share, dtype=float).ravel()
+            values = np.where(share > 0, values, np.nan)  # nothing estimated: unknown, not 0
+            shares[out] = share
+        columns[out] = values
+    for out, share in shares.items():
+        columns[f"{out[:-2]}_coverage"] = share
     columns["not_estimated_t"] = np.repeat(missed, curve.cutoffs.size)
     table = pd.DataFrame(columns)
     numeric = ["tonnage_t", *mapping]
-    totals = table.groupby(f"cutoff_{suffix}", sort=False)[numeric].sum().reset_index()
+    covered = {out: table["tonnage_t"] * np.nan_to_num(share) for out, share in shares.items()}
+    grouped = table.assign(**{f"_{k}": v for k, v in covered.items()}).groupby(
+        f"cutoff_{suffix}", sort=False)
+    totals = grouped[numeric].sum(min_count=1).reset_index()
+    totals["tonnage_t"] = totals["tonnage_t"].fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for out in shares:
+            part = grouped[f"_{out}"].sum().to_numpy()
+            totals[f"{out[:-2]}_coverage"] = np.where(totals["tonnage_t"] > 0,
+                                                      part / totals["tonnage_t"], np.nan)
     totals["not_estimated_t"] = float(missed.sum())
     metal_col = total_grade_of or next(
         (out for out, key in mapping.items() if key == "contained"), None)

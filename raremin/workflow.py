@@ -63,6 +63,7 @@ __all__ = [
     "basket_arrays",
     "default_estimator",
     "default_search",
+    "automatic_kriging",
     "derived_grades",
     "kriging_estimator",
     "zone_variogram",
@@ -133,35 +134,53 @@ def _major_structure(model: Any) -> Any:
 
 
 def _hole_spacing(coords: np.ndarray, holes: np.ndarray | None) -> float:
-    """Typical spacing of the data in plan: median distance to the nearest other hole."""
+    """
+    The nominal drill spacing in plan: ``sqrt(area / holes)`` over the convex hull of the
+    holes (of the samples without hole ids); NaN with fewer than 3 distinct positions.
+    """
     xy = coords[:, :2]
     if holes is not None:
         codes, _ = pd.factorize(pd.Series(holes))
-        if codes.max() >= 1:
+        if codes.size and codes.max() >= 1:
             sums = np.zeros((codes.max() + 1, 2))
             np.add.at(sums, codes, xy)
             xy = sums / np.bincount(codes)[:, None]
     xy = np.unique(xy, axis=0)
-    if len(xy) < 2:
+    if len(xy) < 3:
         return float("nan")
-    d, _ = cKDTree(xy).query(xy, k=2)
+    area = float(shapely.convex_hull(shapely.multipoints(xy)).area)
+    if area <= 0:
+        return float("nan")
+    return math.sqrt(area / len(xy))
+
+
+def _sample_spacing(coords: np.ndarray) -> float:
+    """Median distance from each sample to its nearest neighbour (down-hole spacing)."""
+    xyz = np.unique(coords, axis=0)
+    if len(xyz) < 2:
+        return float("nan")
+    d, _ = cKDTree(xyz).query(xyz, k=2)
     return float(np.median(d[:, 1]))
 
 
 def default_search(model: Any, coords: Any = None, holes: Any = None) -> Any:
     """
-    The search :func:`assess` uses with a variogram model: oriented like the model,
-    reaching at least 1.5 ranges and 2.5 hole spacings.
+    The search :func:`assess` uses with a variogram model: oriented like the model, its
+    axes set from the data spacing as much as from the fitted ranges.
 
     Parameters
     ----------
     model : VariogramModel
-        The zone's model; its longest structure gives the axes, angles and shape.
+        The zone's model; its longest structure gives the axes and angles.
     coords : array_like, optional
-        The zone's sample coordinates (m): the search reaches at least
-        ``SEARCH_SPACINGS`` times the median distance between neighbouring holes
-        along its major axis, so that blocks between holes are estimated even when
-        the fitted ranges are short.
+        The zone's sample coordinates (m). Each axis of the search then reaches at
+        least ``SEARCH_SPACINGS`` times the data spacing along it (the median distance
+        between neighbouring holes in plan, between neighbouring samples vertically),
+        so that blocks between holes are estimated even where a fitted range is short,
+        and at most the extent of the data (a range longer than the data says only
+        that the variogram has not reached its sill). The spacing between holes is the
+        nominal drill spacing ``sqrt(area / holes)`` over the convex hull of the holes
+        in plan.
     holes : array_like, optional
         Hole id of every sample (spacing between holes rather than samples).
 
@@ -170,6 +189,13 @@ def default_search(model: Any, coords: Any = None, holes: Any = None) -> Any:
     Neighbourhood
         32 samples at most, at least 4, at most 8 per octant.
 
+    Notes
+    -----
+    Along axis ``i`` (unit vector ``u_i``, fitted range ``a_i``) the search reaches
+    ``clip(1.5 a_i, m_i, D)`` with ``m_i = 2.5 sqrt((s_h |u_i,h|)^2 + (s_v u_i,z)^2)``,
+    ``s_h`` the hole spacing in plan, ``s_v`` the sample spacing, and ``D`` the
+    diagonal of the samples' extent (at least ``m_i``).
+
     Examples
     --------
     >>> from raremin.geostats.models import Structure, VariogramModel
@@ -177,24 +203,130 @@ def default_search(model: Any, coords: Any = None, holes: Any = None) -> Any:
     >>> m = VariogramModel(0.1, [Structure("spherical", 0.9, (300.0, 300.0, 50.0))])
     >>> default_search(m).ranges
     (450.0, 450.0, 75.0)
-    >>> default_search(m, [[0, 0, 0], [400, 0, 0], [0, 400, 0]]).ranges  # 2.5 x 400 m
-    (1000.0, 1000.0, 166.66666666666669)
+    >>> grid = range(0, 2001, 500)  # 25 vertical holes 500 m apart, sampled every 5 m
+    >>> xyz = [[x, y, z] for x in grid for y in grid for z in (0, 5, 10)]
+    >>> default_search(m, xyz).ranges  # 2.5 drill spacings of 400 m (2 km square / 5)
+    (1000.0, 1000.0, 75.0)
     """
-    from .geostats.neighbourhood import Neighbourhood
+    from .geostats.neighbourhood import Neighbourhood, anisotropy_matrix
 
     major = _major_structure(model)
-    ranges = tuple(major.ranges) if major is not None else (1.0,)
+    ranges = np.array(major.ranges if major is not None else (1.0,), dtype=float)
     angles = tuple(major.angles) if major is not None else (0.0, 0.0, 0.0)
-    if len(ranges) == 1:
-        ranges = ranges * 3
-    factor = SEARCH_RANGES
+    if ranges.size == 1:
+        ranges = np.repeat(ranges, 3)
+    reach = SEARCH_RANGES * ranges
     if coords is not None:
         xyz = np.asarray(coords, dtype=float)
-        spacing = _hole_spacing(xyz, None if holes is None else np.asarray(holes, dtype=object))
-        if math.isfinite(spacing) and spacing > 0:
-            factor = max(factor, SEARCH_SPACINGS * spacing / ranges[0])
-    return Neighbourhood(max_samples=32, min_samples=4, ranges=tuple(factor * r for r in ranges),
+        s_h = _hole_spacing(xyz, None if holes is None else np.asarray(holes, dtype=object))
+        s_v = _sample_spacing(xyz)
+        if math.isfinite(s_h) and math.isfinite(s_v):
+            axes = anisotropy_matrix(ranges, angles) * ranges[:, None]  # unit axis vectors
+            horizontal = np.hypot(axes[:, 0], axes[:, 1])
+            floor = SEARCH_SPACINGS * np.hypot(s_h * horizontal, s_v * axes[:, 2])
+            extent = float(np.linalg.norm(np.ptp(xyz, axis=0)))
+            reach = np.clip(reach, floor, np.maximum(extent, floor))
+    return Neighbourhood(max_samples=32, min_samples=4, ranges=tuple(float(r) for r in reach),
                          angles=angles, radius=1.0, max_per_octant=8)
+
+
+#: Coefficient of variation above which the automatic variogram is the correlogram
+#: (robust to the proportional effect of skewed grades) rather than Matheron's.
+SKEWED_CV = 1.0
+
+
+def automatic_kriging(
+    coords: Any,
+    values: Any,
+    *,
+    holes: Any = None,
+    variogram: Any = None,
+    search: Any = None,
+    max_per_hole: int | None = None,
+    seed: int = 0,
+) -> tuple[Any, str, str]:
+    """
+    The kriging set-up :func:`assess` uses for one zone: variogram, search, estimator.
+
+    Parameters
+    ----------
+    coords : array_like, shape (n, 3)
+        The zone's sample coordinates, m.
+    values : array_like, shape (n,)
+        The cut-off grade of those samples (no NaN).
+    holes : array_like, optional
+        Hole id of every sample.
+    variogram : VariogramModel, optional
+        A given model; default: :func:`raremin.geostats.autovariogram.auto_variogram`,
+        with Matheron's estimator, or the correlogram when the grades are skewed
+        (coefficient of variation above :data:`SKEWED_CV`: a proportional effect
+        makes Matheron's variogram of raw grades erratic).
+    search : Neighbourhood, optional
+        A given search; default :func:`default_search`.
+    max_per_hole : int, optional
+        Most samples of one hole per estimate.
+    seed : int
+        Seed of the automatic variogram's pair subsampling.
+
+    Returns
+    -------
+    estimator : Kriging
+        Ordinary kriging (fit it to the zone's samples).
+    variogram : str
+        How the model was chosen, and the model.
+    search : str
+        The search, in words.
+
+    Raises
+    ------
+    InputError
+        Fewer than 10 samples for an automatic variogram, or one that cannot be fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.workflow import automatic_kriging
+    >>> rng = np.random.default_rng(1)
+    >>> xyz = rng.uniform([0, 0, 0], [800, 800, 100], (300, 3))
+    >>> z = np.sin(xyz[:, 0] / 100) + np.cos(xyz[:, 1] / 120) + rng.normal(0, 0.2, 300)
+    >>> kriging, model, search = automatic_kriging(xyz, z + 3)
+    >>> type(kriging).__name__, model.split(":")[0]
+    ('Kriging', 'automatic (Matheron variogram)')
+    """
+    xyz = np.asarray(coords, dtype=float)
+    z = np.asarray(values, dtype=float)
+    if variogram is not None:
+        model = variogram
+        model_text = f"given: {model.describe()}"
+    else:
+        if z.size < 10:
+            raise InputError(
+                f"{z.size} sample(s) with the cut-off grade; an automatic variogram needs at "
+                f"least 10 (use estimator='idw', or give the variogram)")
+        mean = float(np.mean(z))
+        cv = float(np.std(z) / mean) if mean > 0 else 0.0
+        kind = "correlogram" if cv > SKEWED_CV else "matheron"
+        try:
+            from .geostats.autovariogram import auto_variogram
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a range beyond the lags is stated below
+                fit = auto_variogram(xyz, z, holes=holes, seed=seed, estimator=kind)
+        except RareminError as err:
+            raise InputError(f"could not fit a variogram ({err}); use estimator='idw' or "
+                             f"give the variogram") from None
+        model = fit.model
+        label = "correlogram (grades skewed" if kind == "correlogram" else "Matheron variogram"
+        detail = f", CV {cv:.2f})" if kind == "correlogram" else ")"
+        model_text = f"automatic ({label}{detail}: {fit.describe()}"
+    chosen = search if search is not None else default_search(model, xyz, holes)
+    ranges = "/".join(f"{r:,.0f}" for r in (chosen.ranges or ()))
+    search_text = (f"{chosen.max_samples} samples (at least {chosen.min_samples}"
+                   + (f", {chosen.max_per_octant} per octant" if chosen.max_per_octant else "")
+                   + f") within {chosen.radius:g} x ellipsoid {ranges} m, angles "
+                   + "/".join(f"{a:.1f}" for a in chosen.angles)
+                   + (f"; at most {max_per_hole} per hole" if max_per_hole else ""))
+    return kriging_estimator(model, chosen, max_per_hole=max_per_hole), model_text, search_text
 
 
 def kriging_estimator(model: Any, search: Any = None, *, max_per_hole: int | None = None) -> Any:
@@ -691,34 +823,12 @@ def _zone_estimators(estimator: Any, deposit: Deposit, frame: pd.DataFrame, labe
             models[zone] = "inverse distance squared"
             search_text[zone] = f"16 samples within {radius:,.0f} m, 4 per octant"
             continue
-        if zone in variograms:
-            model = variograms[zone]
-            models[zone] = f"given: {model.describe()}"
-        else:
-            if rows.sum() < 10:
-                raise InputError(
-                    f"zone {zone!r} has {int(rows.sum())} sample(s) with the cut-off grade; "
-                    f"a variogram needs at least 10 (use estimator='idw', or give the "
-                    f"zone's variogram)")
-            try:
-                from .geostats.autovariogram import auto_variogram
-
-                fit = auto_variogram(xyz[rows], values[rows], holes=zone_holes, seed=seed)
-            except RareminError as err:
-                raise InputError(
-                    f"could not fit a variogram to zone {zone!r} ({err}); use "
-                    f"estimator='idw' or give the zone's variogram") from None
-            model = fit.model
-            models[zone] = f"automatic: {fit.describe()}"
-        search = searches.get(zone) or default_search(model, xyz[rows], zone_holes)
-        ranges = "/".join(f"{r:,.0f}" for r in (search.ranges or ()))
-        search_text[zone] = (f"{search.max_samples} samples (at least {search.min_samples}"
-                             + (f", {search.max_per_octant} per octant" if search.max_per_octant
-                                else "")
-                             + f") within {search.radius:g} x ellipsoid {ranges} m, angles "
-                             + "/".join(f"{a:.1f}" for a in search.angles)
-                             + (f"; at most {max_per_hole} per hole" if max_per_hole else ""))
-        chosen[zone] = kriging_estimator(model, search, max_per_hole=max_per_hole)
+        try:
+            chosen[zone], models[zone], search_text[zone] = automatic_kriging(
+                xyz[rows], values[rows], holes=zone_holes, variogram=variograms.get(zone),
+                search=searches.get(zone), max_per_hole=max_per_hole, seed=seed)
+        except InputError as err:
+            raise InputError(f"zone {zone!r}: {err}") from None
     return chosen, models, search_text
 
 
@@ -915,8 +1025,8 @@ def assess(
 
     # ---- tables and notes
     summary = _summary(table, spec, others)
-    zones = _zone_table(model, frame, labels, cut_values, tonnage, negatives, models,
-                        searches_used, zone_column)
+    zones = _zone_table(model, frame, labels, cut_values, tonnage, models, searches_used,
+                        order)
     for row in zones.itertuples():
         if row.not_estimated_t > 0:
             steps.add("not estimated", f"zone {row.zone}", int(row.parcels_not_estimated),
@@ -949,9 +1059,8 @@ def _summary(table: GradeTonnage, spec: Analyte, others: Mapping[str, Any]) -> p
 
 
 def _zone_table(model: BlockModel, frame: pd.DataFrame, labels: np.ndarray,
-                cut_values: np.ndarray, tonnage: np.ndarray, negatives: Mapping[str, int],
-                models: Mapping[str, str], searches: Mapping[str, str],
-                zone_column: str) -> pd.DataFrame:
+                cut_values: np.ndarray, tonnage: np.ndarray, models: Mapping[str, str],
+                searches: Mapping[str, str], grades: Sequence[str]) -> pd.DataFrame:
     rows = []
     estimated = np.isfinite(cut_values)
     holes = frame["hole_id"].to_numpy(dtype=object) if "hole_id" in frame.columns else None
@@ -969,6 +1078,8 @@ def _zone_table(model: BlockModel, frame: pd.DataFrame, labels: np.ndarray,
             "not_estimated_t": ton - est_t,
             "estimated_fraction": est_t / ton if ton > 0 else float("nan"),
             "parcels_not_estimated": int((mask & ~estimated).sum()),
+            "grades_not_estimated": ", ".join(
+                g for g in grades if not np.isfinite(model.arrays[g][mask]).any()),
             "variogram": models.get(zone, ""),
             "search": searches.get(zone, ""),
         })

@@ -81,9 +81,9 @@ def test_workflow_errors(rng):
         assess(dep, samples, cutoffs=[0.1, 0.05])
     with pytest.raises(InputError, match=r"zone\(s\) \['A'\] have no samples"):
         assess(dep, samples.assign(zone="B"), estimator="idw")
-    with pytest.raises(InputError, match="zone 'A' has 0 sample"):
+    with pytest.raises(InputError, match=r"zone 'A': 0 sample\(s\) with the cut-off grade"):
         assess(dep, samples.assign(zone="B"))
-    with pytest.raises(InputError, match="could not fit a variogram to zone 'A'"):
+    with pytest.raises(InputError, match="zone 'A': could not fit a variogram"):
         assess(dep, samples)
     with pytest.raises(InputError, match="unknown estimator 'ok'"):
         assess(dep, samples, estimator="ok")
