@@ -385,7 +385,8 @@ def _not_estimated_note(items: list[tuple[str | None, GradeTonnage]], t_unit: st
     if missed <= 0:
         return ""
     amount = convert_tonnage(missed, "t", t_unit)
-    note = f"Not estimated (left out): {amount:,.3g} {t_unit}"
+    text = f"{amount:,.0f}" if amount >= 100 else f"{amount:.3g}"
+    note = f"Not estimated (left out): {text} {t_unit}"
     if total:
         note += f" ({100.0 * missed / total:.1f} % of the tonnage)"
     return note

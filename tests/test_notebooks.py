@@ -55,6 +55,11 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     pytest.importorskip(
         "ipykernel", reason="ipykernel is not installed: pip install '.[test]' to run the notebooks"
     )
+    if "real_data" in path.name:
+        folder = os.environ.get("RAREMIN_VALIDATION_DATA")
+        if not folder or not (Path(folder) / "realdata").is_dir():
+            pytest.skip("RAREMIN_VALIDATION_DATA is not set to the reference datasets folder")
+        monkeypatch.setenv("RAREMIN_EXAMPLES", str(REPO_ROOT / "docs" / "examples"))
     # The kernel inherits this environment: make the source checkout importable in it,
     # and draw without a display.
     pythonpath = os.environ.get("PYTHONPATH")
