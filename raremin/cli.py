@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--estimator", choices=["kriging", "idw"],
                      help="ordinary kriging with a variogram fitted per zone (default) or "
                      "inverse distance")
+    run.add_argument("--max-per-hole", type=int, help="kriging: most samples of one hole per "
+                     "estimate (needs hole ids)")
     run.add_argument("--composite", type=_composite, default=None,
                      help="composite length in m for drillholes, 'auto' (the most common "
                      "interval, default) or 'none'")
@@ -297,7 +299,8 @@ def _options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any
         merged["block_size"] = args.block_size * 3 if len(args.block_size) == 1 \
             else args.block_size
     for flag, key in (("cutoff_grade", "cutoff_grade"), ("cutoffs", "cutoffs"),
-                      ("basis", "basis"), ("estimator", "estimator")):
+                      ("basis", "basis"), ("estimator", "estimator"),
+                      ("max_per_hole", "max_per_hole")):
         value = getattr(args, flag)
         if value is not None:
             merged[key] = value

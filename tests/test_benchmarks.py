@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_idw.py", ["--n-samples", "500", "--n-targets", "2000", "--repeat", "1"],
          "ratio"),
         ("bench_autovariogram.py", ["--quick", "--repeat", "1"], "ratio"),
+        ("bench_assess.py", ["--block", "100", "--repeat", "1"], "ratio"),
     ],
 )
 def test_benchmark_script_runs(script, args, expect):

@@ -227,3 +227,17 @@ def test_init_writes_a_template_once(tmp_path, capsys):
     assert main(["init", str(path)]) == 2
     assert "pass --force" in capsys.readouterr().err
     assert main(["init", str(path), "--force"]) == 0
+
+
+def test_kriging_with_a_limit_per_hole_through_the_command(tmp_path, capsys):
+    rows = ["hole_id,x,y,z,Cu_pct"]
+    for h, (x, y) in enumerate((x, y) for x in range(10, 100, 20) for y in range(10, 100, 20)):
+        for z in range(2, 50, 4):
+            rows.append(f"H{h},{x},{y},{z},{0.2 + 0.002 * ((x * 7 + y * 3 + z) % 50)}")
+    args = _small_job(tmp_path, samples_text="\n".join(rows) + "\n")
+    args[args.index("idw")] = "kriging"
+    out = tmp_path / "o"
+    assert main([*args, "--max-per-hole", "3", "--cutoffs", "0,0.25", "--out", str(out)]) == 0
+    zones = pd.read_csv(out / "zones.csv").iloc[0]
+    assert "at most 3 per hole" in zones["search"]
+    assert zones["estimated_fraction"] == 1.0

@@ -592,3 +592,13 @@ def test_init_only_stores_and_clone_is_unfitted() -> None:
     assert est.shape == (0,) and set(diag) == {"variance", "slope", "efficiency", "lagrange",
                                               "n_samples", "mean_distance_m",
                                               "nearest_distance_m"}
+
+
+
+def test_discretisation_is_bounded():
+    from raremin.geostats.models import Structure, VariogramModel
+
+    model = VariogramModel(0.0, [Structure("spherical", 1.0, 10.0)])
+    kriging = Kriging(model, block_size=(5.0, 5.0, 5.0), discretisation=(100, 100, 100))
+    with pytest.raises(InputError, match=r"100 x 100 x 100 makes 1,000,000 points per block"):
+        kriging.fit([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], [1.0, 2.0])

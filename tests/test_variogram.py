@@ -614,3 +614,18 @@ def test_plot_directions_sized_by_pairs_and_legend() -> None:
     with pytest.raises(InputError, match="Axes"):
         plot_variogram(evs[0], ax="not axes")
     plt.close("all")
+
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"n_lags": 10**9}, r"n_lags = 1e\+09 lag bins is more than the limit of 10,000"),
+     ({"n_lags": 1e9}, r"n_lags = 1e\+09 lag bins"),
+     ({"lag_width": 1e-6, "max_lag": 100.0}, r"makes 100,000,000 lag bins")],
+)
+def test_lag_bins_are_bounded_before_any_allocation(kwargs, match):
+    from raremin.geostats.variogram import experimental_variogram
+
+    xy = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    with pytest.raises(InputError, match=match):
+        experimental_variogram(xy, [1.0, 2.0, 3.0], **kwargs)
