@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import raremin
 from raremin.errors import InputError
 from raremin.geostats.neighbourhood import (
     Neighbourhood,
     Neighbours,
     NeighbourSearch,
+    _Rules,
     anisotropy_matrix,
 )
 
@@ -262,54 +266,281 @@ def test_empty_targets_and_bad_shapes() -> None:
         search.query([[0.0, 0.0]], chunk_size=0)
 
 
-# ----------------------------------------------------------------------- octant search
+# --------------------------------------------------- exact selection: octants, holes
 
 
-def octant_reference(samples, target, k, per_octant, radius=np.inf, matrix=None):
-    """All samples by distance; keep at most `per_octant` from each octant; first k."""
-    a = np.eye(samples.shape[1]) if matrix is None else matrix
-    diff = (samples - target) @ a.T
-    d = np.linalg.norm(diff, axis=1)
-    octant = ((diff >= 0) * (2 ** np.arange(samples.shape[1]))).sum(axis=1)
-    taken = {}
-    chosen = []
-    for i in np.argsort(d):
-        if d[i] > radius or len(chosen) == k:
-            break
-        if taken.get(octant[i], 0) < per_octant:
-            taken[octant[i]] = taken.get(octant[i], 0) + 1
-            chosen.append(i)
-    return chosen
+def exhaustive(search, targets, *, groups=None, exclude=None, exclude_group=None,
+               max_per_group=None):
+    """
+    Reference: every sample by search distance (ties by index), then one plain greedy.
+
+    Returns the chosen sample indices and their distances, one list per target.
+    """
+    nb = search.neighbourhood
+    samples = nb.transform(search.coords)
+    chosen_all, dist_all = [], []
+    for j, t in enumerate(nb.transform(targets)):
+        diff = samples - t
+        d = np.sqrt((diff**2).sum(axis=1))
+        octant = ((diff >= 0) * 2 ** np.arange(samples.shape[1])).sum(axis=1)
+        per_octant, per_group, chosen = {}, {}, []
+        for i in np.argsort(d, kind="stable"):
+            if d[i] > nb.radius or len(chosen) == nb.max_samples:
+                break
+            if exclude is not None and i == exclude[j]:
+                continue
+            if exclude_group is not None and groups[i] == exclude_group[j]:
+                continue
+            if nb.max_per_octant is not None and per_octant.get(octant[i], 0) == nb.max_per_octant:
+                continue
+            if max_per_group is not None and per_group.get(groups[i], 0) == max_per_group:
+                continue
+            per_octant[octant[i]] = per_octant.get(octant[i], 0) + 1
+            if groups is not None:
+                per_group[groups[i]] = per_group.get(groups[i], 0) + 1
+            chosen.append(int(i))
+        chosen_all.append(chosen)
+        dist_all.append(d[chosen].tolist())
+    return chosen_all, dist_all
 
 
-@pytest.mark.parametrize(("ndim", "per_octant"), [(2, 2), (3, 1), (3, 2)])
-def test_octant_limit_matches_brute_force_when_pool_covers_all(ndim, per_octant) -> None:
-    rng = np.random.default_rng(11)
-    k = 10
-    samples = rng.uniform(0, 100, (4 * k, ndim))  # the candidate pool is every sample
-    targets = rng.uniform(20, 80, (25, ndim))
-    nb = Neighbourhood(max_samples=k, max_per_octant=per_octant)
-    found = NeighbourSearch(samples, nb).query(targets)
-    for row, t in zip(found.index, targets, strict=True):
-        expected = octant_reference(samples, t, k, per_octant)
-        assert row[row >= 0].tolist() == expected
+def assert_exhaustive(search, targets, chunk_size=65536, **rules):
+    """The search's selection equals the exhaustive reference, row by row."""
+    found = search._select(np.asarray(targets, float), chunk_size=chunk_size, **rules)
+    chosen, dist = exhaustive(search, targets, **rules)
+    k = search.neighbourhood.max_samples
+    for j, (c, d) in enumerate(zip(chosen, dist, strict=True)):
+        assert found.index[j].tolist() == c + [-1] * (k - len(c)), f"target {j}"
+        assert found.distance[j].tolist() == d + [np.inf] * (k - len(d)), f"target {j}"
+    np.testing.assert_array_equal(found.count, [len(c) for c in chosen])
+    metric = np.linalg.norm(search.coords[np.maximum(found.index, 0)] - targets[:, None], axis=2)
+    np.testing.assert_allclose(found.distance_m, np.where(found.index >= 0, metric, np.inf),
+                               rtol=1e-12, atol=1e-9)
+    return found
 
 
-def test_octant_limit_in_rotated_frame_holds_on_large_data() -> None:
-    rng = np.random.default_rng(12)
-    samples = rng.uniform(0, 1000, (3000, 3))
-    targets = rng.uniform(0, 1000, (400, 3))
-    nb = Neighbourhood(
-        max_samples=12, max_per_octant=2, ranges=(300, 150, 50), angles=(30, 15, 5), radius=2.0
-    )
-    found = NeighbourSearch(samples, nb).query(targets, chunk_size=97)
-    a = nb.matrix
-    for row, dist, t in zip(found.index, found.distance, targets, strict=True):
-        used = row[row >= 0]
-        diff = (samples[used] - t) @ a.T
-        octant = ((diff >= 0) * [1, 2, 4]).sum(axis=1)
-        assert np.bincount(octant, minlength=8).max() <= 2
-        d = np.linalg.norm(diff, axis=1)
-        np.testing.assert_allclose(dist[: used.size], d, rtol=1e-10)
-        assert np.all(np.diff(d) >= 0) and np.all(d <= 2.0)
-        assert len(set(used.tolist())) == used.size
+def columns(rng, ndim, n_holes, per_hole, spacing=5.0):
+    """Drillhole-like data: vertical columns of regularly spaced samples, and hole ids."""
+    collars = rng.uniform(0, 100, (n_holes, max(ndim - 1, 1)))
+    depth = -spacing * np.arange(per_hole)
+    if ndim == 1:
+        xyz = (collars[:, :1] + depth).reshape(-1, 1)
+    else:
+        xyz = np.concatenate(
+            [np.repeat(collars, per_hole, axis=0), np.tile(depth, n_holes)[:, None]], axis=1
+        )
+    return xyz, np.repeat(np.arange(n_holes), per_hole)
+
+
+def layout(rng, kind, ndim, n):
+    """Samples and group ids: uniform, drillhole columns, or an integer grid with ties."""
+    if kind == "columns":
+        return columns(rng, ndim, max(1, n // 6), 6)
+    if kind == "grid":  # many exactly equal distances, some repeated points
+        xyz = rng.integers(0, 6, (n, ndim)).astype(float) * 10.0
+    else:
+        xyz = rng.uniform(0, 100, (n, ndim))
+    return xyz, rng.integers(0, 5, n)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    ndim=st.integers(1, 3),
+    n=st.integers(1, 60),
+    kind=st.sampled_from(["uniform", "columns", "grid"]),
+    k=st.integers(1, 12),
+    per_octant=st.one_of(st.none(), st.integers(1, 4)),
+    anisotropic=st.booleans(),
+    finite=st.booleans(),
+    per_group=st.one_of(st.none(), st.integers(1, 3)),
+    leave_out=st.sampled_from([None, "sample", "group"]),
+    chunk=st.sampled_from([1, 5, 65536]),
+)
+def test_selection_equals_the_exhaustive_greedy(
+    seed, ndim, n, kind, k, per_octant, anisotropic, finite, per_group, leave_out, chunk
+) -> None:
+    rng = np.random.default_rng(seed)
+    samples, groups = layout(rng, kind, ndim, n)
+    n = samples.shape[0]
+    if anisotropic:
+        ranges = tuple(rng.uniform(10, 100, ndim))
+        angles = (0.0, 0.0, 0.0) if ndim == 1 else (rng.uniform(0, 360), 0.0, 0.0)
+        if ndim == 3:
+            angles = (angles[0], rng.uniform(-60, 60), rng.uniform(-90, 90))
+        radius = rng.uniform(0.3, 2.0) if finite else np.inf
+        nb = Neighbourhood(k, radius=radius, ranges=ranges, angles=angles,
+                           max_per_octant=per_octant)
+    else:
+        nb = Neighbourhood(k, radius=rng.uniform(10, 80) if finite else None,
+                           max_per_octant=per_octant)
+    search = NeighbourSearch(samples, nb)
+    rules = {"groups": groups, "max_per_group": per_group}
+    if leave_out is None:  # inside and well outside the cloud, and on samples
+        targets = np.concatenate([rng.uniform(-60, 160, (8, ndim)), samples[:3]])
+    else:
+        rows = rng.choice(n, min(n, 10), replace=False)
+        targets = samples[rows]
+        if leave_out == "sample":
+            rules["exclude"] = rows
+        else:
+            rules["exclude_group"] = groups[rows]
+    assert_exhaustive(search, targets, chunk_size=chunk, **rules)
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+@pytest.mark.parametrize("anisotropic", [False, True])
+@pytest.mark.parametrize("radius", [np.inf, 1.2])
+def test_octant_search_equals_exhaustive_on_drillholes(ndim, anisotropic, radius, rng) -> None:
+    samples, holes = columns(rng, ndim, 30, 12, spacing=2.0)
+    if anisotropic:
+        ranges, angles = (80.0, 40.0, 10.0)[:ndim], ((35.0, -20.0, 10.0), (35.0,), (0.0,))
+        nb = Neighbourhood(16, radius=radius, ranges=ranges, angles=angles[3 - ndim],
+                           max_per_octant=2)
+    else:
+        nb = Neighbourhood(16, radius=60.0 * radius, max_per_octant=2)
+    search = NeighbourSearch(samples, nb)
+    # Inside, above and far outside the holes: sparse octants make the pool grow.
+    targets = np.concatenate([rng.uniform(-20, 120, (40, ndim)),
+                              rng.uniform(-500, 500, (10, ndim))])
+    found = assert_exhaustive(search, targets, chunk_size=7)
+    most = min(16, 2 * 2**ndim)  # 2 per octant
+    assert found.count.max() == most and found.count.min() < most  # both kinds of target
+    assert_exhaustive(search, targets, groups=holes, max_per_group=3)
+    own = rng.choice(samples.shape[0], 25, replace=False)
+    assert_exhaustive(search, samples[own], exclude=own)
+    assert_exhaustive(search, samples[own], groups=holes, exclude_group=holes[own],
+                      max_per_group=2)
+
+
+def test_pool_reaches_a_lone_far_sample_in_a_sparse_octant(rng) -> None:
+    near = np.column_stack([rng.uniform(1, 2, 200), rng.uniform(-1, 1, 200)])
+    samples = np.concatenate([near, [[-50.0, 3.0]]])  # alone in the west
+    nb = Neighbourhood(max_samples=8, max_per_octant=2)
+    found = NeighbourSearch(samples, nb).query([[0.0, 0.0]])
+    # 2 per eastern quadrant, then the far western sample (the 201st nearest).
+    assert found.count.tolist() == [5] and found.index[0, 4] == 200
+    assert found.distance[0, 4] == pytest.approx(np.hypot(50.0, 3.0))
+    assert_exhaustive(NeighbourSearch(samples, nb), np.array([[0.0, 0.0], [1.5, 0.0]]))
+
+
+class RecordingTree:
+    """A KD-tree stand-in that records the pool sizes asked of it."""
+
+    def __init__(self, tree) -> None:
+        self.tree, self.pools = tree, []
+
+    def query(self, *args, k, **kwargs):
+        self.pools.append(k)
+        return self.tree.query(*args, k=k, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.tree, name)
+
+
+def test_targets_beyond_the_samples_stop_without_visiting_them_all() -> None:
+    xyz = np.stack(np.meshgrid(*[np.arange(10.0)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    nb = Neighbourhood(max_samples=32, max_per_octant=2)  # no radius
+    search = NeighbourSearch(xyz, nb)
+    search.tree = RecordingTree(search.tree)
+    beyond = np.array([[4.5, 4.5, 50.0], [-30.0, 4.5, 4.5], [-30.0, -30.0, -30.0]])
+    found = assert_exhaustive(search, beyond)
+    # Beyond a face of the cloud only 4 octants hold samples (1 beyond a corner): they
+    # are full long before the pool holds all 1000 samples.
+    assert found.count.tolist() == [8, 8, 2]
+    assert max(search.tree.pools) < 1000
+
+
+def test_an_octant_on_the_edge_of_the_samples_is_searched_to_its_end(rng) -> None:
+    # The target lies on the eastern edge of the samples (x = max): the eastern
+    # quadrants hold only a far sample at x = max exactly (0 counts as positive).
+    west = np.column_stack([rng.uniform(0, 5, 100), rng.uniform(-1, 1, 100)])
+    samples = np.concatenate([west, [[9.0, 40.0]]])
+    search = NeighbourSearch(samples, Neighbourhood(max_samples=8, max_per_octant=2))
+    found = assert_exhaustive(search, np.array([[9.0, 0.0]]))
+    assert found.count.tolist() == [5] and found.index[0, 4] == 100
+
+
+def test_equal_distances_go_in_order_of_sample_index() -> None:
+    samples = [[2.0], [-1.0], [1.0], [-2.0], [1.0]]
+    search = NeighbourSearch(samples, Neighbourhood(max_samples=3))
+    assert search.query([[0.0]]).index.tolist() == [[1, 2, 4]]
+    sided = NeighbourSearch(samples, Neighbourhood(max_samples=3, max_per_octant=1))
+    assert sided.query([[0.0]]).index.tolist() == [[1, 2, -1]]
+    assert sided.query([[1.0]]).index.tolist() == [[2, 1, -1]]  # 0 counts as positive
+
+
+def test_hole_and_octant_limits_count_used_samples_only() -> None:
+    # 1D, one sample per side and per hole. Sample 1 (hole B) is refused because the
+    # west side is full; hole B's place stays free, so sample 2 (east) is used and the
+    # east side is then full for sample 3.
+    samples = np.array([[-0.5], [-1.0], [2.0], [3.0]])
+    holes = np.array([0, 1, 1, 2])
+    search = NeighbourSearch(samples, Neighbourhood(max_samples=4, max_per_octant=1))
+    found = search._select(np.zeros((1, 1)), groups=holes, max_per_group=1)
+    assert found.index.tolist() == [[0, 2, -1, -1]]
+    assert_exhaustive(search, np.zeros((1, 1)), groups=holes, max_per_group=1)
+
+
+def test_query_does_not_depend_on_chunk_size_with_octants(rng) -> None:
+    samples, _ = columns(rng, 3, 40, 10)
+    nb = Neighbourhood(12, ranges=(60.0, 30.0, 8.0), angles=(20.0, -10.0, 5.0), radius=2.0,
+                       max_per_octant=2)
+    search = NeighbourSearch(samples, nb)
+    targets = rng.uniform(-10, 110, (301, 3)) * [1, 1, -0.5]
+    whole = search.query(targets)
+    for chunk in (1, 17, 300):
+        for a, b in zip(whole, search.query(targets, chunk_size=chunk), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_kuirektykol_octant_search_is_exhaustive(rng) -> None:
+    samples = raremin.load_kuirektykol().samples
+    xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    targets = rng.uniform(xyz.min(axis=0), xyz.max(axis=0), (500, 3))
+    nb = Neighbourhood(max_samples=32, max_per_octant=8, ranges=(1000.0, 1000.0, 100.0),
+                       radius=1.5)
+    search = NeighbourSearch(xyz, nb)
+    found = search.query(targets, chunk_size=128)
+    chosen, _ = exhaustive(search, targets)
+    np.testing.assert_array_equal(found.count, [len(c) for c in chosen])
+    for row, c in zip(found.index, chosen, strict=True):
+        assert row[: len(c)].tolist() == c
+    # A sound test: full, partial and empty neighbourhoods all occur.
+    assert (found.count == 32).sum() > 100 and ((found.count > 0) & (found.count < 32)).any()
+    assert (found.count == 0).any()
+
+
+NO_RULES = _Rules(None, None, None, None)
+
+
+def pool_of(search, index, distance):
+    """Make the search's KD-tree step return this pool (to place ties at its edge)."""
+    search._nearest = lambda t, p: (np.array([index]), np.array([distance], dtype=float))
+
+
+def test_a_tie_at_the_edge_of_the_pool_is_searched_again() -> None:
+    # Samples 0, 2 and 3 tie at distance 5; a pool holding 2 and 3 but not 0 cannot be
+    # final: sample 0 comes first among them.
+    samples = np.array([[5.0], [-1.0], [5.0], [5.0]])
+    search = NeighbourSearch(samples, Neighbourhood(max_samples=2, max_per_octant=1))
+    assert search.query([[0.0]]).index.tolist() == [[1, 0]]
+    pool_of(search, [1, 2, 3], [1.0, 5.0, 5.0])
+    out = (np.full((1, 2), -1), np.full((1, 2), np.inf), np.array([0]))
+    final = search._select_pool(np.zeros((1, 1)), 3, np.full((1, 2), -1), False, NO_RULES, out)
+    assert final.tolist() == [False] and out[0].tolist() == [[-1, -1]]
+
+
+def test_fetched_samples_already_in_the_pool_are_not_used_twice() -> None:
+    # East of the target: sample 3 (at the pool's farthest distance, 3) and sample 4.
+    samples = np.array([[-1.0], [-2.0], [-3.0], [3.0], [7.0]])
+    search = NeighbourSearch(samples, Neighbourhood(max_samples=4, max_per_octant=2))
+    expected = [[0, 1, 3, 4]]
+    assert search.query([[0.0]]).index.tolist() == expected
+    pool_of(search, [0, 1, 2, 3], [1.0, 2.0, 3.0, 3.0])
+    counts = np.full((1, 2), -1)
+    out = (np.full((1, 4), -1), np.full((1, 4), np.inf), np.array([0]))
+    final = search._select_pool(np.zeros((1, 1)), 4, counts, True, NO_RULES, out)
+    assert counts.tolist() == [[-1, 2]]  # west full, not counted; east: 2, fetched
+    assert final.tolist() == [True] and out[0].tolist() == expected
+    assert out[1].tolist() == [[1.0, 2.0, 3.0, 7.0]]

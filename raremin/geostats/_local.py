@@ -4,11 +4,12 @@ Shared machinery of estimators from a neighbourhood of samples (private).
 :class:`_LocalEstimator` holds what inverse distance weighting, the nearest sample and
 kriging have in common: parameters, ``clone``, the validation and merging of samples in
 ``fit``, and a ``predict`` that queries the neighbours of chunks of targets and hands
-them to the subclass. :func:`_select_neighbours` is the neighbour query with the extra
-rules that the plain :class:`~raremin.geostats.neighbourhood.NeighbourSearch` lacks: a
-sample or a whole hole left out per target (cross-validation) and a limit of samples
-per hole (kriging's ``max_per_hole``), all applied to whole chunks with array
-operations.
+them to the subclass. Its neighbour queries, with the extra rules that the plain
+:meth:`~raremin.geostats.neighbourhood.NeighbourSearch.query` lacks (a sample or a
+whole hole left out per target for cross-validation, a limit of samples per hole for
+kriging's ``max_per_hole``), go through the search's one exact selection routine; the
+order of the rules is stated in the Notes of
+:class:`~raremin.geostats.neighbourhood.Neighbourhood`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from .._validation import check_finite
 from ..errors import InputError, RareminError
 from .neighbourhood import (
     DEFAULT_CHUNK_SIZE,
-    OCTANT_CANDIDATE_FACTOR,
     Neighbourhood,
     Neighbours,
     NeighbourSearch,
@@ -136,129 +136,6 @@ def _merge_duplicates(
     """Raise on identical coordinates, or average their values (policy 'mean')."""
     merged, means, _, _ = _merge_samples(coords, values, policy)
     return merged, means
-
-
-def _rank_in_group(group: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """
-    Rank of each eligible candidate among the eligible ones of its group, by column.
-
-    `group` (m, p) holds group codes >= 0 of candidates sorted nearest first; the result
-    counts, for each eligible candidate, the eligible candidates of the same group that
-    come before it in its row (ineligible candidates get a large rank).
-    """
-    m, p = group.shape
-    big = np.iinfo(np.int64).max
-    key = np.where(eligible, group, big)
-    order = np.argsort(key, axis=1, kind="stable")  # groups together, distance order kept
-    ordered = np.take_along_axis(key, order, axis=1)
-    position = np.broadcast_to(np.arange(p), (m, p))
-    first = np.ones((m, p), dtype=bool)
-    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    start = np.maximum.accumulate(np.where(first, position, 0), axis=1)
-    rank = np.empty((m, p), dtype=np.int64)
-    np.put_along_axis(rank, order, position - start, axis=1)
-    return np.where(eligible, rank, big)
-
-
-def _select_neighbours(
-    search: NeighbourSearch,
-    targets: np.ndarray,
-    *,
-    groups: np.ndarray | None = None,
-    exclude: np.ndarray | None = None,
-    exclude_group: np.ndarray | None = None,
-    max_per_group: int | None = None,
-) -> Neighbours:
-    """
-    Neighbours of `targets` with samples left out and a limit per group (hole).
-
-    Parameters
-    ----------
-    search : NeighbourSearch
-        The fitted search (its neighbourhood's rules apply).
-    targets : numpy.ndarray, shape (m, d)
-        Target coordinates, metres (already validated).
-    groups : numpy.ndarray of int, shape (n,), optional
-        Group (hole) code of every sample; needed by `exclude_group` and
-        `max_per_group`.
-    exclude : numpy.ndarray of int, shape (m,), optional
-        One sample index per target that must not be used (-1: none).
-    exclude_group : numpy.ndarray of int, shape (m,), optional
-        One group code per target whose samples must not be used (-1: none).
-    max_per_group : int, optional
-        Most samples of any one group per target.
-
-    Returns
-    -------
-    Neighbours
-        As :meth:`NeighbourSearch.query` returns them.
-
-    Notes
-    -----
-    The candidates are the nearest samples within the radius, in order of search
-    distance. Left-out samples are dropped first, then at most `max_per_group` of each
-    group are kept (the nearest), then the octant rule (if any) is applied to the
-    ``OCTANT_CANDIDATE_FACTOR x max_samples`` nearest survivors, and the nearest
-    ``max_samples`` are used. The candidate pool is made large enough for every rule:
-    one more sample for `exclude`, the largest group for `exclude_group`, and with
-    `max_per_group` it is doubled for the targets that still lack samples until they
-    have enough or every sample within the radius has been seen. So the result equals
-    a search among the samples that remain, whatever the pool.
-    """
-    nbh = search.neighbourhood
-    n = search.n_samples
-    k = nbh.max_samples
-    m = targets.shape[0]
-    matrix = search._matrix
-    t_all = targets if matrix is None else targets @ matrix.T
-    need = k * OCTANT_CANDIDATE_FACTOR if nbh.max_per_octant is not None else k
-    pool = need
-    if exclude is not None:
-        pool += 1
-    if exclude_group is not None:
-        pool += int(np.bincount(groups).max())
-    bound = np.nextafter(nbh.radius, np.inf) if np.isfinite(nbh.radius) else np.inf
-
-    index = np.full((m, k), -1, dtype=np.intp)
-    distance = np.full((m, k), np.inf)
-    todo = np.arange(m)
-    while todo.size:
-        p = min(pool, n)
-        t = t_all[todo]
-        d, i = search.tree.query(t, k=p, distance_upper_bound=bound, workers=-1)
-        d = np.asarray(d, dtype=float).reshape(todo.size, p)
-        i = np.asarray(i, dtype=np.intp).reshape(todo.size, p)
-        keep = i < n
-        exhausted = ~keep[:, -1] | (p >= n)  # every sample within the radius was seen
-        i = np.where(keep, i, 0)
-        if exclude is not None:
-            keep &= i != exclude[todo][:, None]
-        if exclude_group is not None:
-            keep &= groups[i] != exclude_group[todo][:, None]
-        if max_per_group is not None:
-            keep &= _rank_in_group(groups[i], keep) < max_per_group
-        # Survivors first, still nearest first.
-        order = np.argsort(~keep, axis=1, kind="stable")[:, :need]
-        kept = np.take_along_axis(keep, order, axis=1)
-        ci = np.where(kept, np.take_along_axis(i, order, axis=1), -1)
-        cd = np.where(kept, np.take_along_axis(d, order, axis=1), np.inf)
-        enough = kept.sum(axis=1) >= need
-        done = enough | exhausted | (max_per_group is None)
-        if nbh.max_per_octant is not None:
-            ci, cd, kept = search._octant_filter(t, ci, cd, kept)
-        width = min(k, ci.shape[1])
-        rows = todo[done]
-        index[rows, :width] = ci[done, :width]
-        distance[rows, :width] = cd[done, :width]
-        todo = todo[~done]
-        pool *= 2
-    found = index >= 0
-    if matrix is None:
-        distance_m = distance
-    else:
-        diff = search.coords[np.where(found, index, 0)] - targets[:, None, :]
-        distance_m = np.where(found, np.sqrt(np.einsum("mkd,mkd->mk", diff, diff)), np.inf)
-    return Neighbours(index, distance, distance_m, np.count_nonzero(found, axis=1))
 
 
 def _distance_diagnostics(found: Neighbours) -> dict[str, np.ndarray]:
@@ -423,17 +300,22 @@ class _LocalEstimator:
         exclude: np.ndarray | None = None,
         exclude_group: np.ndarray | None = None,
     ) -> Neighbours:
-        """Neighbours of validated targets under this estimator's rules."""
+        """
+        Neighbours of validated targets under this estimator's rules.
+
+        `exclude` (one sample index per target, -1: none) and `exclude_group` (one hole
+        code per target, -1: none) leave samples out for cross-validation; the limit per
+        hole comes from ``_max_per_group()``. The selection is the search's exact one
+        (:meth:`~raremin.geostats.neighbourhood.NeighbourSearch.query`).
+        """
         limit = self._max_per_group()
-        if exclude is None and exclude_group is None and limit is None:
-            return self.search_.query(xyz, chunk_size=chunk_size)
         if (exclude_group is not None or limit is not None) and self.holes_ is None:
             raise InputError(
                 "hole ids are needed (for a limit per hole or leaving out whole holes): "
                 "pass holes= to fit"
             )
-        return _select_neighbours(
-            self.search_, xyz, groups=self.holes_, exclude=exclude,
+        return self.search_._select(
+            xyz, chunk_size=chunk_size, groups=self.holes_, exclude=exclude,
             exclude_group=exclude_group, max_per_group=limit,
         )
 
