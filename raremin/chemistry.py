@@ -52,7 +52,7 @@ from ._validation import BASES, as_float_array, check_finite, check_grades
 from ._validation import check_basis as _check_basis
 from .analytes import BASKET_COLUMNS, Analyte, parse_analyte
 from .errors import BasisError, ChemistryError, InputError
-from .periodic import ATOMIC_WEIGHTS, OXYGEN_ATOMIC_WEIGHT, oxide_formula_of
+from .periodic import ATOMIC_WEIGHTS, OXYGEN_ATOMIC_WEIGHT, mass_factor, oxide_formula_of
 from .units import convert_grade, grade_unit, unit_suffix
 
 __all__ = [
@@ -182,8 +182,7 @@ class Element:
         >>> round(RARE_EARTHS["Y"].oxide_factor, 4)
         1.2699
         """
-        metal = self.cations * self.atomic_weight
-        return (metal + self.oxygens * OXYGEN_ATOMIC_WEIGHT) / metal
+        return mass_factor(self.atomic_weight, self.cations, self.oxygens)
 
 
 # symbol, name, Z, reporting oxide, cations, oxygens, natural; the standard atomic

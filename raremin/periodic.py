@@ -33,7 +33,7 @@ from types import MappingProxyType
 from .errors import ChemistryError
 
 __all__ = ["ATOMIC_WEIGHTS", "OXYGEN_ATOMIC_WEIGHT", "atomic_weight", "element_symbol",
-           "oxide_factor_of", "oxide_formula_of", "parse_oxide"]
+           "mass_factor", "oxide_factor_of", "oxide_formula_of", "parse_oxide"]
 
 #: Atomic weight of oxygen used in every oxide factor (CIAAW conventional value).
 OXYGEN_ATOMIC_WEIGHT: float = 15.999
@@ -220,5 +220,18 @@ def oxide_factor_of(formula: str) -> float:
             f"'Nb2O5' or 'U3O8'"
         )
     symbol, c, o = parsed
-    metal = c * ATOMIC_WEIGHTS[symbol]
-    return (metal + o * OXYGEN_ATOMIC_WEIGHT) / metal
+    return mass_factor(ATOMIC_WEIGHTS[symbol], c, o)
+
+
+def mass_factor(atomic_weight: float, cations: int, oxygens: int) -> float:
+    """
+    Oxide mass per unit mass of the element in it: ``(c A + o A(O)) / (c A)``.
+
+    Examples
+    --------
+    >>> from raremin.periodic import mass_factor
+    >>> round(mass_factor(144.242, 2, 3), 4)  # Nd2O3
+    1.1664
+    """
+    metal = cations * atomic_weight
+    return (metal + oxygens * OXYGEN_ATOMIC_WEIGHT) / metal
