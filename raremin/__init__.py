@@ -25,8 +25,10 @@ Grade distributions (:mod:`raremin.distributions`)
 Grade-tonnage (:mod:`raremin.tonnage`)
     :func:`grade_tonnage`, :func:`analytic_grade_tonnage`, :class:`GradeTonnage`,
     :func:`contained`, :func:`contained_basket`, :func:`check_cutoffs`.
-Deposits and zones (:mod:`raremin.deposit`)
-    :class:`Deposit`, :class:`Zone`.
+Deposits and zones (:mod:`raremin.deposit`, :mod:`raremin.domains`)
+    :class:`Deposit`, :class:`Zone` (prisms, closed solids, layers between surfaces),
+    :func:`zone_labels`, :class:`Solid`, :class:`Surface`, :class:`Layer`, :class:`Prism`,
+    :func:`block_proportions`.
 Block grids and models (:mod:`raremin.grid`)
     :class:`BlockGrid`, :class:`BlockModel`, :func:`zone_proportions`.
 Drillholes (:mod:`raremin.drillholes`)
@@ -45,7 +47,7 @@ The workflow (:mod:`raremin.workflow`), project files (:mod:`raremin.config`), r
     :func:`assess`, :class:`Assessment`, :func:`basket_arrays`, :func:`load_project`,
     :func:`summary_table`, :func:`markdown_report`.
 Charts (:mod:`raremin.plotting`)
-    :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`,
+    :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`, :func:`plot_blocks`,
     :func:`plot_variogram`.
 Bundled data (:mod:`raremin.datasets`)
     :func:`load_kuirektykol` (SYNTHETIC data calibrated to public figures).
@@ -69,6 +71,7 @@ from . import (
     datasets,
     deposit,
     distributions,
+    domains,
     drillholes,
     errors,
     estimation,
@@ -109,7 +112,7 @@ from .chemistry import (
 )
 from .config import Project, load_project
 from .datasets import load_kuirektykol
-from .deposit import Deposit, Zone, local_crs
+from .deposit import Deposit, Zone, local_crs, zone_labels
 from .distributions import (
     Empirical,
     FitResult,
@@ -122,6 +125,7 @@ from .distributions import (
     compare_fits,
     fit_distribution,
 )
+from .domains import Layer, Prism, Solid, Surface, block_proportions
 from .drillholes import (
     Drillholes,
     ValidationReport,
@@ -160,7 +164,7 @@ from .geostats import (
 from .grid import BlockGrid, BlockModel, zone_proportions
 from .io import read_geoeas, write_geoeas
 from .periodic import ATOMIC_WEIGHTS, oxide_factor_of
-from .plotting import plot_grade_tonnage, plot_histogram, plot_zones
+from .plotting import plot_blocks, plot_grade_tonnage, plot_histogram, plot_zones
 from .preparation import Preparation, prepare_drillholes_samples, prepare_samples
 from .readers import ImportReport, prepare_drillholes, read_drillholes, read_table
 from .reporting import markdown_report, summary_table
@@ -186,6 +190,14 @@ from .workflow import Assessment, assess, basket_arrays
 __all__ = [
     "ATOMIC_WEIGHTS",
     "Analyte",
+    "Layer",
+    "Prism",
+    "Solid",
+    "Surface",
+    "block_proportions",
+    "domains",
+    "plot_blocks",
+    "zone_labels",
     "Project",
     "config",
     "load_project",

@@ -31,9 +31,14 @@ Schema (defaults in brackets; ``|`` separates the allowed forms)
 * ``[topcuts]`` grade name = cap > 0 in the grade's unit (``cu_pct = 5.0``).
 * ``[zones]`` ``file`` (GeoPackage, GeoJSON, shapefile; optional ``zone_column``,
   ``top_column``, ``bottom_column``, ``density_column``, ``density_t_m3``) | one
-  ``[[zones.zone]]`` table per zone: ``name``, ``polygon`` ([[x, y], ...], m) |
-  ``bounds`` ([xmin, ymin, xmax, ymax], m), ``top_m``, ``bottom_m``,
-  ``density_t_m3``. Zones are in the project's CRS (a file's own CRS must agree).
+  ``[[zones.zone]]`` table per zone: ``name``, ``density_t_m3`` and one shape: a prism
+  (``polygon`` ([[x, y], ...], m) | ``bounds`` ([xmin, ymin, xmax, ymax], m), ``top_m``,
+  ``bottom_m``), a closed solid (``mesh`` = STL, OBJ, PLY, OFF or DXF file; ``unit``
+  ["m"] | "ft"), or a layer (``bottom_surface`` and ``top_surface`` = x/y/z grid, ESRI
+  ASCII grid, GeoTIFF or triangulated surface files; optional ``polygon`` | ``bounds``
+  footprint). ``topography`` (a surface file) removes the air above it from every zone.
+  Zones are in the project's CRS (a file's own CRS must agree). Mesh and surface files
+  are read by :meth:`Project.deposit`.
 * ``[estimation]`` ``estimator`` ["kriging"] | "idw"; ``block_size_m``
   [[25, 25, 10]]: m, one number or three; ``grades`` [all]; ``max_per_hole`` [none];
   ``negative_estimates`` ["zero"] | "keep" | "error"; ``seed`` [0]; ``max_blocks``
@@ -89,7 +94,7 @@ else:  # pragma: no cover - Python 3.10
 
 from .analytes import parse_analyte
 from .assays import BELOW_DETECTION_POLICIES, DEFAULT_MISSING_CODES
-from .deposit import Deposit, Zone, as_crs, check_projected, crs_label
+from .deposit import Deposit, Zone, as_crs, check_projected, check_zones_apart, crs_label
 from .drillholes import RESIDUAL_RULES
 from .errors import InputError
 from .geostats.models import Structure, VariogramModel
@@ -406,7 +411,10 @@ def _topcuts(raw: Any) -> dict[str, float]:
 
 def _zones(raw: Any, paths: _Paths, crs: Any, name: str) -> dict[str, Any]:
     columns = ("zone_column", "top_column", "bottom_column", "density_column")
-    raw = _table(raw, "zones", ("file", "zone", *columns, "density_t_m3"))
+    raw = _table(raw, "zones", ("file", "zone", "topography", *columns, "density_t_m3"))
+    topography = (paths(raw["topography"], "zones.topography") if "topography" in raw
+                  else None)
+    raw = {k: v for k, v in raw.items() if k != "topography"}
     if ("file" in raw) == ("zone" in raw):
         state = "both" if "file" in raw else "neither"
         raise ProjectError(f"zones: give either file = \"<zones.gpkg>\" or one [[zones.zone]] "
@@ -416,7 +424,9 @@ def _zones(raw: Any, paths: _Paths, crs: Any, name: str) -> dict[str, Any]:
         if extra:
             raise ProjectError(f"zones.{extra[0]} applies to a zones file; the zones are "
                                f"written here ([[zones.zone]]): remove it")
-        return {"file": None, "options": {}, "deposit": _inline_zones(raw["zone"], crs, name)}
+        specs = _inline_zones(raw["zone"], paths, crs)
+        return {"file": None, "options": {}, "specs": specs, "topography": topography,
+                "names": tuple(spec["name"] for spec in specs), "name": name}
     path = paths(raw["file"], "zones.file")
     if path.suffix.lower() not in _ZONE_FILES:
         raise _bad("zones.file", raw["file"], "expected a GeoPackage (.gpkg), GeoJSON "
@@ -424,55 +434,111 @@ def _zones(raw: Any, paths: _Paths, crs: Any, name: str) -> dict[str, Any]:
     spec = {c: (_string, _MISSING) for c in columns}
     spec["density_t_m3"] = (_positive, _MISSING)
     options = _check_keys({k: v for k, v in raw.items() if k != "file"}, "zones", spec)
-    return {"file": path, "deposit": None,
-            "options": {k: v for k, v in options.items() if v is not _MISSING}}
+    return {"file": path, "specs": None, "names": None, "topography": topography,
+            "name": name, "options": {k: v for k, v in options.items() if v is not _MISSING}}
 
 
-def _inline_zones(raw: Any, crs: Any, name: str) -> Deposit:
+_ZONE_KEYS = ("name", "polygon", "bounds", "top_m", "bottom_m", "density_t_m3", "mesh", "unit",
+              "bottom_surface", "top_surface")
+
+
+def _footprint(table: dict[str, Any], key: str, required: bool) -> Any:
+    if "polygon" in table and "bounds" in table:
+        raise ProjectError(f"{key}: give either polygon = [[x, y], ...] or bounds = [xmin, "
+                           f"ymin, xmax, ymax] (found both)")
+    if "bounds" in table:
+        x0, y0, x1, y1 = _numbers(table["bounds"], f"{key}.bounds", sizes=(4,))
+        if not (x0 < x1 and y0 < y1):
+            raise _bad(f"{key}.bounds", table["bounds"], "expected [xmin, ymin, xmax, ymax] "
+                       "with xmin < xmax and ymin < ymax")
+        return shapely.box(x0, y0, x1, y1)
+    if "polygon" in table:
+        corners = table["polygon"]
+        if not isinstance(corners, list) or len(corners) < 3:
+            raise _bad(f"{key}.polygon", corners, "expected a list of at least 3 [x, y] "
+                       "corners")
+        return shapely.Polygon([_numbers(c, f"{key}.polygon[{j + 1}]", sizes=(2,))
+                                for j, c in enumerate(corners)])
+    if required:
+        raise ProjectError(f"{key}: give either polygon = [[x, y], ...] or bounds = [xmin, "
+                           f"ymin, xmax, ymax] (found neither)")
+    return None
+
+
+def _inline_zones(raw: Any, paths: _Paths, crs: Any) -> list[dict[str, Any]]:
+    """Checked zone tables; prisms are built here (to check them), bodies by deposit()."""
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list) or not raw:
         raise _bad("zones.zone", raw, "expected one [[zones.zone]] table per zone")
-    zones = []
+    specs = []
     for i, table in enumerate(raw, start=1):
         key = f"zones.zone[{i}]"
-        _table(table, key, ("name", "polygon", "bounds", "top_m", "bottom_m", "density_t_m3"))
-        for need in ("name", "top_m", "bottom_m", "density_t_m3"):
+        _table(table, key, _ZONE_KEYS)
+        for need in ("name", "density_t_m3"):
             if need not in table:
                 raise ProjectError(f"{key}.{need} is missing (zones are counted from 1): every "
-                                   f"zone needs name, polygon or bounds, top_m, bottom_m and "
-                                   f"density_t_m3")
-        if ("polygon" in table) == ("bounds" in table):
-            found = "both" if "bounds" in table else "neither"
-            raise ProjectError(f"{key}: give either polygon = [[x, y], ...] or bounds = [xmin, "
-                               f"ymin, xmax, ymax] (found {found})")
-        if "bounds" in table:
-            x0, y0, x1, y1 = _numbers(table["bounds"], f"{key}.bounds", sizes=(4,))
-            if not (x0 < x1 and y0 < y1):
-                raise _bad(f"{key}.bounds", table["bounds"], "expected [xmin, ymin, xmax, ymax] "
-                           "with xmin < xmax and ymin < ymax")
-            footprint = shapely.box(x0, y0, x1, y1)
-        else:
-            corners = table["polygon"]
-            if not isinstance(corners, list) or len(corners) < 3:
-                raise _bad(f"{key}.polygon", corners, "expected a list of at least 3 [x, y] "
-                           "corners")
-            footprint = shapely.Polygon([_numbers(c, f"{key}.polygon[{j + 1}]", sizes=(2,))
-                                         for j, c in enumerate(corners)])
-        values = [_number(table[k], f"{key}.{k}") for k in ("top_m", "bottom_m")]
-        density = _positive(table["density_t_m3"], f"{key}.density_t_m3")
+                                   f"zone needs a name and density_t_m3")
         label = _string(table["name"], f"{key}.name")
         if label.lower() == "total":
             raise _bad(f"{key}.name", table["name"], "the report uses 'Total' for the sum of "
                        "every zone; name the zone otherwise")
-        try:
-            zones.append(Zone(label, footprint, *values, density, crs=crs))
-        except InputError as err:
-            raise _wrap(key, err) from None
+        density = _positive(table["density_t_m3"], f"{key}.density_t_m3")
+        surfaces = [k for k in ("bottom_surface", "top_surface") if k in table]
+        kinds = [k for k, given in (("mesh", "mesh" in table), ("surfaces", bool(surfaces)),
+                                    ("prism", "top_m" in table or "bottom_m" in table))
+                 if given]
+        if len(kinds) > 1:
+            raise ProjectError(f"{key}: give one shape: a prism (polygon or bounds, top_m, "
+                               f"bottom_m), a mesh, or bottom_surface and top_surface (found "
+                               f"{' and '.join(kinds)})")
+        spec: dict[str, Any] = {"name": label, "density": density, "key": key}
+        if "unit" in table and kinds != ["mesh"]:
+            raise ProjectError(f"{key}.unit applies to a mesh; remove it")
+        if kinds == ["mesh"]:
+            spec.update(kind="mesh", path=paths(table["mesh"], f"{key}.mesh"),
+                        unit=_choice(("m", "ft"))(table.get("unit", "m"), f"{key}.unit"))
+            if "polygon" in table or "bounds" in table:
+                raise ProjectError(f"{key}: a mesh zone takes its footprint from the mesh; "
+                                   f"remove polygon/bounds")
+        elif kinds == ["surfaces"]:
+            if len(surfaces) < 2:
+                raise ProjectError(f"{key}: a layer needs both bottom_surface and top_surface")
+            spec.update(kind="layer",
+                        bottom=paths(table["bottom_surface"], f"{key}.bottom_surface"),
+                        top=paths(table["top_surface"], f"{key}.top_surface"),
+                        footprint=_footprint(table, key, required=False))
+        else:
+            for need in ("top_m", "bottom_m"):
+                if need not in table:
+                    raise ProjectError(f"{key}.{need} is missing: a prism needs polygon or "
+                                       f"bounds, top_m and bottom_m (or give a mesh, or "
+                                       f"bottom_surface and top_surface)")
+            values = [_number(table[k], f"{key}.{k}") for k in ("top_m", "bottom_m")]
+            try:
+                spec.update(kind="prism", zone=Zone(label, _footprint(table, key, True),
+                                                    *values, density, crs=crs))
+            except InputError as err:
+                raise _wrap(key, err) from None
+        specs.append(spec)
+    names = [spec["name"] for spec in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ProjectError(f"zones: duplicate zone names {dupes}; give each zone its own name")
+    return specs
+
+
+def _build_zone(spec: dict[str, Any], crs: Any) -> Zone:
     try:
-        return Deposit(name, zones, crs=crs)
+        if spec["kind"] == "prism":
+            return spec["zone"]
+        if spec["kind"] == "mesh":
+            return Zone.from_mesh(spec["name"], spec["path"], spec["density"], unit=spec["unit"],
+                                  crs=crs)
+        return Zone.between_surfaces(spec["name"], spec["bottom"], spec["top"],
+                                     spec["density"], footprint=spec["footprint"], crs=crs)
     except InputError as err:
-        raise _wrap("zones", err) from None
+        raise _wrap(spec["key"], err) from None
 
 
 def _block_size(value: Any, key: str) -> float | tuple[float, ...]:
@@ -655,6 +721,14 @@ class Project:
         out = {f"data.{k}": p for k, p in self.data["files"].items()}
         if self.zones["file"] is not None:
             out["zones.file"] = self.zones["file"]
+        if self.zones["topography"] is not None:
+            out["zones.topography"] = self.zones["topography"]
+        for spec in self.zones["specs"] or ():
+            for field in ("path", "bottom", "top"):
+                if field in spec:
+                    name = {"path": "mesh", "bottom": "bottom_surface",
+                            "top": "top_surface"}[field]
+                    out[f"{spec['key']}.{name}"] = spec[field]
         return out
 
     def describe(self) -> str:
@@ -679,7 +753,9 @@ class Project:
         files = "; ".join(f"{k.split('.', 1)[1]} {p}" for k, p in self.files.items()
                           if k.startswith("data."))
         zones = (f"zones {self.zones['file']}" if self.zones["file"] is not None else
-                 f"{len(self.zones['deposit'])} zone(s) written in the project file")
+                 f"{len(self.zones['names'])} zone(s) written in the project file")
+        if self.zones["topography"] is not None:
+            zones += f", topography {self.zones['topography']}"
         reprojected = (f" (from {crs_label(self.data['crs'])})"
                        if self.data["crs"] is not None and not self.data["crs"].equals(self.crs)
                        else "")
@@ -711,8 +787,28 @@ class Project:
         >>> deposit.name, deposit.names, deposit.tonnage_t
         ('p', ('A',), 125000.0)
         """
+        topography = None
+        if self.zones["topography"] is not None:
+            from .domains import Surface
+
+            try:
+                topography = Surface.read(self.zones["topography"])
+            except InputError as err:
+                raise ProjectError(f"{self.path}: zones.topography: "
+                                   + " ".join(str(err).split())) from None
         if self.zones["file"] is None:
-            deposit = dataclasses.replace(self.zones["deposit"], notes=f"zones from {self.path}")
+            zones = [_build_zone(spec, self.crs) for spec in self.zones["specs"]]
+            if len(zones) > 1:
+                try:
+                    check_zones_apart(zones)
+                except InputError as err:
+                    raise ProjectError(f"{self.path}: zones: "
+                                       + " ".join(str(err).split())) from None
+            try:
+                deposit = Deposit(self.zones["name"], zones, crs=self.crs,
+                                  notes=f"zones from {self.path}", topography=topography)
+            except InputError as err:
+                raise ProjectError(f"{self.path}: zones: " + " ".join(str(err).split())) from None
         else:
             import geopandas as gpd
 
@@ -732,6 +828,8 @@ class Project:
             except InputError as err:
                 raise ProjectError(f"{self.path}: zones.file {path}: "
                                    + " ".join(str(err).split())) from None
+            if topography is not None:
+                deposit = dataclasses.replace(deposit, topography=topography)
         unknown = [z for z in self.estimation["zones"] if z not in deposit.names]
         if unknown:
             raise ProjectError(
@@ -961,8 +1059,8 @@ def _project(raw: dict[str, Any], path: Path) -> Project:
     name = _string(head["name"], "project.name") if "name" in head else path.stem
     zones = _zones(raw["zones"], paths, crs, name)
     estimation = _estimation(raw.get("estimation", {}))
-    if zones["deposit"] is not None:
-        names = zones["deposit"].names
+    if zones["names"] is not None:
+        names = zones["names"]
         unknown = [z for z in estimation["zones"] if z not in names]
         if unknown:
             close = difflib.get_close_matches(unknown[0], names, n=1, cutoff=0.6)
@@ -1051,12 +1149,24 @@ zone_aware = true                # break composites at zone boundaries
 # density_column = "density_t_m3"
 # density_t_m3 = 2.7             # one density (t/m3) for every zone, instead of a column
 # ... or one [[zones.zone]] table per zone:
-[[zones.zone]]
+# topography = "topography.asc" # a surface: the air above it is left out of every zone
+[[zones.zone]]                   # a prism: a plan outline between two elevations
 name = "Main"
 bounds = [0.0, 0.0, 1000.0, 1000.0]  # m: xmin, ymin, xmax, ymax (or polygon = [[x, y], ...])
 top_m = 500.0                    # elevation of the top, m
 bottom_m = 0.0                   # elevation of the bottom, m
 density_t_m3 = 2.7               # dry bulk density, t/m3
+# [[zones.zone]]                 # a closed solid ("wireframe"): STL, OBJ, PLY, OFF or DXF
+# name = "Lode"
+# mesh = "lode.stl"
+# unit = "m"                     # the mesh's coordinates: "m" or "ft"
+# density_t_m3 = 2.8
+# [[zones.zone]]                 # a layer between two surfaces (x/y/z grid, .asc, GeoTIFF,
+# name = "Clay"                  # or a triangulated surface), optionally clipped
+# bottom_surface = "base_of_clay.asc"
+# top_surface = "topography.asc"
+# bounds = [0.0, 0.0, 1000.0, 1000.0]
+# density_t_m3 = 1.8
 
 [estimation]
 estimator = "kriging"            # "kriging" (variogram per zone) or "idw" (inverse distance)

@@ -39,7 +39,7 @@ from .errors import CRSError, GeometryError, InputError
 from .units import grade_factor, unit_suffix
 
 __all__ = ["Deposit", "Zone", "as_crs", "check_projected", "check_same_crs", "crs_label",
-           "local_crs"]
+           "check_zones_apart", "local_crs", "zone_labels"]
 
 #: Plausible bulk densities (t/m3) of rock; values outside draw a warning.
 _DENSITY_RANGE = (1.0, 5.5)
@@ -198,12 +198,18 @@ def _check_footprint(name: str, footprint: Any) -> Any:
 @dataclasses.dataclass(frozen=True, eq=False)
 class Zone:
     """
-    A mineralised zone: a footprint between two elevations, with a density.
+    A mineralised zone with a density: a prism, a closed solid or a layer between surfaces.
+
+    Built directly, a zone is a *prism*: a plan footprint between two elevations. A zone
+    modelled as a 3D body comes from :meth:`from_mesh` (a closed triangulated solid,
+    "wireframe"), :meth:`between_surfaces` (the volume between two surfaces, optionally
+    clipped to a footprint) or :meth:`from_body`; its footprint and elevations are then
+    those of the body (its plan outline and its lowest and highest points).
 
     Parameters
     ----------
     name : str
-        Zone name (e.g. ``"Irgiz"``).
+        Zone name (e.g. ``"Irgiz"``), one line of printable text.
     footprint : shapely.Polygon or shapely.MultiPolygon
         Plan outline in the deposit's projected CRS (metres). Must be valid.
     top_m, bottom_m : float
@@ -214,6 +220,8 @@ class Zone:
         Grade model: a distribution per grade name (``"treo"``, ``"nd"``...).
     crs : pyproj CRS or anything pyproj accepts, optional
         CRS of the footprint; a deposit checks that its zones agree.
+    body : Solid, Layer or None, optional
+        The 3D body (:mod:`raremin.domains`); None for a prism.
 
     Examples
     --------
@@ -232,6 +240,7 @@ class Zone:
     density_t_m3: float
     grades: Mapping[str, GradeDistribution] = dataclasses.field(default_factory=dict)
     crs: Any = None
+    body: Any = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -335,9 +344,164 @@ class Zone:
         return self.top_m - self.bottom_m
 
     @property
+    def kind(self) -> str:
+        """``"prism"``, ``"solid"`` or ``"layer"``."""
+        return "prism" if self.body is None else str(getattr(self.body, "kind", "solid"))
+
+    @property
     def volume_m3(self) -> float:
-        """Volume, m3 (area x thickness)."""
+        """Volume, m3: area x thickness for a prism, the body's exact volume otherwise."""
+        if self.body is not None:
+            return float(self.body.volume_m3)
         return self.area_m2 * self.thickness_m
+
+    @property
+    def shape(self) -> Any:
+        """
+        The zone as a body of :mod:`raremin.domains` (a prism becomes a ``Prism``).
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Zone
+        >>> Zone("A", box(0, 0, 10, 10), 5, 0, 2.5).shape.volume_m3
+        500.0
+        """
+        if self.body is not None:
+            return self.body
+        from .domains import Prism
+
+        return Prism(self.footprint, self.bottom_m, self.top_m)
+
+    def contains(self, xyz: Any) -> np.ndarray:
+        """
+        Which points lie in the zone (boundaries count as inside).
+
+        Parameters
+        ----------
+        xyz : array_like, shape (n, 3)
+            Easting, northing, elevation, m.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Zone
+        >>> Zone("A", box(0, 0, 10, 10), 5, 0, 2.5).contains([[5, 5, 1], [5, 5, 6]]).tolist()
+        [True, False]
+        """
+        pts = np.asarray(xyz, dtype=float).reshape(-1, 3)
+        if self.body is not None:
+            return np.asarray(self.body.contains(pts), dtype=bool)
+        inside = shapely.intersects_xy(self.footprint, pts[:, 0], pts[:, 1])
+        return inside & (pts[:, 2] >= self.bottom_m) & (pts[:, 2] <= self.top_m)
+
+    @classmethod
+    def from_body(cls, name: str, body: Any, density_t_m3: float, *,
+                  grades: Mapping[str, GradeDistribution] | None = None,
+                  crs: Any = None) -> Zone:
+        """
+        A zone from a body of :mod:`raremin.domains` (``Solid``, ``Layer``, ``Prism``).
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Zone
+        >>> from raremin.domains import Prism
+        >>> Zone.from_body("A", Prism(box(0, 0, 10, 10), 0.0, 5.0), 2.5).tonnage_t
+        1250.0
+        """
+        x0, y0, z0, x1, y1, z1 = (float(v) for v in body.bounds)
+        if getattr(body, "kind", None) == "prism":
+            return cls(name, body.footprint(), z1, z0, density_t_m3, grades or {}, crs)
+        return cls(name, body.footprint(), z1, z0, density_t_m3, grades or {}, crs, body)
+
+    @classmethod
+    def from_mesh(cls, name: str, mesh: Any, density_t_m3: float, *, unit: str = "m",
+                  grades: Mapping[str, GradeDistribution] | None = None,
+                  crs: Any = None) -> Zone:
+        """
+        A zone from a closed triangulated solid: a file (STL, OBJ, PLY, OFF, DXF) or a
+        :class:`raremin.domains.Solid`.
+
+        Parameters
+        ----------
+        name : str
+            Zone name.
+        mesh : str, path or Solid
+            The solid; a file is read with :meth:`raremin.domains.Solid.read`, which
+            checks that it is closed and consistently oriented (repairing the
+            orientation with a warning) and reports its exact volume.
+        density_t_m3 : float
+            Dry bulk density, t/m3.
+        unit : {"m", "ft"}
+            Unit of the file's coordinates (feet are converted to metres).
+        grades, crs
+            As for :class:`Zone`; the CRS is the user's (mesh files carry none).
+
+        Examples
+        --------
+        >>> from raremin.deposit import Zone
+        >>> from raremin.domains import Solid
+        >>> cube = Solid.from_arrays(
+        ...     [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0],
+        ...      [0, 0, 10], [10, 0, 10], [10, 10, 10], [0, 10, 10]],
+        ...     [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
+        ...      [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]])
+        >>> zone = Zone.from_mesh("cube", cube, 2.5)
+        >>> zone.kind, zone.volume_m3, zone.top_m
+        ('solid', 1000.0, 10.0)
+        """
+        from .domains import Solid
+
+        solid = mesh if isinstance(mesh, Solid) else Solid.read(mesh, unit=unit)
+        return cls.from_body(name, solid, density_t_m3, grades=grades, crs=crs)
+
+    @classmethod
+    def between_surfaces(cls, name: str, bottom: Any, top: Any, density_t_m3: float, *,
+                         footprint: Any = None,
+                         grades: Mapping[str, GradeDistribution] | None = None,
+                         crs: Any = None) -> Zone:
+        """
+        A zone between two surfaces (a footwall and a hanging wall, a base of weathering
+        and the topography...), optionally clipped to a footprint.
+
+        Parameters
+        ----------
+        name : str
+            Zone name.
+        bottom, top : Surface, str or path
+            The surfaces (:class:`raremin.domains.Surface`, or files read with
+            :meth:`raremin.domains.Surface.read`: x/y/z grids, ESRI ASCII grids,
+            GeoTIFF, triangulated surfaces).
+        density_t_m3 : float
+            Dry bulk density, t/m3.
+        footprint : shapely Polygon, optional
+            Plan outline clipping the layer; default where both surfaces are defined.
+        grades, crs
+            As for :class:`Zone`.
+
+        Warns
+        -----
+        UserWarning
+            Where the surfaces cross (the layer is empty there), with where.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from shapely import box
+        >>> from raremin.deposit import Zone
+        >>> from raremin.domains import Surface
+        >>> base = Surface.from_grid(0, 0, 10, 10, np.zeros((11, 11)))
+        >>> top = Surface.from_grid(0, 0, 10, 10, np.full((11, 11), 20.0))
+        >>> Zone.between_surfaces("L", base, top, 2.0, footprint=box(0, 0, 50, 50)).volume_m3
+        50000.0
+        """
+        from .domains import Layer, Surface
+
+        lower = bottom if isinstance(bottom, Surface) else Surface.read(bottom)
+        upper = top if isinstance(top, Surface) else Surface.read(top)
+        layer = Layer(lower, upper, footprint=footprint)
+        return cls.from_body(name, layer, density_t_m3, grades=grades, crs=crs)
 
     @property
     def tonnage_t(self) -> float:
@@ -406,16 +570,20 @@ class Deposit:
         The zones; names must be unique. Zones whose footprints overlap in plan must
         not overlap in elevation (tonnage would be counted twice).
     crs : pyproj CRS or anything pyproj accepts
-        The deposit's CRS: projected, in metres.
+        The deposit's CRS: projected, in metres (or ``"local"`` for a mine grid).
     notes : str, optional
         Provenance (sources, dates, what is synthetic).
+    topography : Surface, optional
+        The ground surface (:class:`raremin.domains.Surface`): air above it is left out
+        of every zone, in block models and when samples are tagged with zones.
 
     Raises
     ------
     CRSError
         Missing or geographic CRS, or a zone in another CRS.
     GeometryError
-        Overlapping zones.
+        Overlapping prisms (overlaps of solids and layers are found when the block model
+        is built: the proportions of a block add up to more than 1).
 
     Examples
     --------
@@ -432,6 +600,7 @@ class Deposit:
     zones: tuple[Zone, ...]
     crs: Any
     notes: str = ""
+    topography: Any = None
 
     def __post_init__(self) -> None:
         zones = tuple(self.zones)
@@ -449,12 +618,17 @@ class Deposit:
         )
         for z in zones:
             check_same_crs(crs, z.crs, f"zone {z.name!r} coordinates")
-        self._check_overlaps(zones)
+        self._check_overlaps(tuple(z for z in zones if z.body is None))
+        if self.topography is not None and not callable(getattr(self.topography, "z_at", None)):
+            raise InputError(f"topography must be a raremin.domains.Surface; got "
+                             f"{type(self.topography).__name__}")
         object.__setattr__(self, "zones", zones)
         object.__setattr__(self, "crs", crs)
 
     @staticmethod
     def _check_overlaps(zones: tuple[Zone, ...]) -> None:
+        if len(zones) < 2:
+            return
         feet = np.array([z.footprint for z in zones], dtype=object)
         tree = shapely.STRtree(feet)
         left, right = tree.query(feet, predicate="intersects")
@@ -500,13 +674,45 @@ class Deposit:
 
     @property
     def volume_m3(self) -> float:
-        """Total volume of the zones, m3."""
-        return float(sum(z.volume_m3 for z in self.zones))
+        """Total volume of the zones (below the topography, if any), m3."""
+        return float(sum(self._volumes()))
 
     @property
     def tonnage_t(self) -> float:
-        """Total tonnage of the zones, t."""
-        return float(sum(z.tonnage_t for z in self.zones))
+        """Total tonnage of the zones (below the topography, if any), t."""
+        return float(sum(v * z.density_t_m3 for v, z in zip(self._volumes(), self.zones,
+                                                            strict=True)))
+
+    def _volumes(self) -> list[float]:
+        """Each zone's volume; under a topography, by vertical rays on a fine plan grid."""
+        if self.topography is None:
+            return [z.volume_m3 for z in self.zones]
+        from .domains import body_volume
+
+        return [body_volume(z.shape, topography=self.topography) for z in self.zones]
+
+    def labels(self, xyz: Any) -> np.ndarray:
+        """
+        The zone holding each point (``""`` outside every zone and above the topography).
+
+        A point on a boundary shared by two zones goes to the first of them in the
+        deposit's order.
+
+        Parameters
+        ----------
+        xyz : array_like, shape (n, 3) or (n, 2)
+            Easting, northing[, elevation], m. With two columns only the footprints are
+            tested.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> from raremin.deposit import Deposit, Zone
+        >>> dep = Deposit("D", [Zone("A", box(0, 0, 10, 10), 5, 0, 2.5)], crs=32643)
+        >>> dep.labels([[5, 5, 1], [5, 5, 9], [50, 5, 1]]).tolist()
+        ['A', '', '']
+        """
+        return zone_labels(xyz, self.zones, topography=self.topography)
 
     @property
     def bounds(self) -> tuple[float, float, float, float, float, float]:
@@ -530,18 +736,20 @@ class Deposit:
         rows = [
             {
                 "zone": z.name,
+                "kind": z.kind,
                 "area_m2": z.area_m2,
                 "top_m": z.top_m,
                 "bottom_m": z.bottom_m,
-                "volume_m3": z.volume_m3,
+                "volume_m3": volume,
                 "density_t_m3": z.density_t_m3,
-                "tonnage_t": z.tonnage_t,
+                "tonnage_t": volume * z.density_t_m3,
             }
-            for z in self.zones
+            for z, volume in zip(self.zones, self._volumes(), strict=True)
         ]
         table = pd.DataFrame(rows)
         total = {
             "zone": "Total",
+            "kind": "",
             "area_m2": table["area_m2"].sum(),
             "top_m": np.nan,
             "bottom_m": np.nan,
@@ -587,6 +795,7 @@ class Deposit:
         for z in self.zones:
             row: dict[str, Any] = {
                 "zone": z.name,
+                "kind": z.kind,
                 "top_elevation_m": z.top_m,
                 "bottom_elevation_m": z.bottom_m,
                 "density_t_m3": z.density_t_m3,
@@ -720,6 +929,66 @@ class Deposit:
                 f"give a GeoPackage (.gpkg) or GeoJSON (.geojson) file") from None
         return cls.from_geodataframe(gdf, name=name or Path(path).stem, **columns)
 
+    @classmethod
+    def read_meshes(
+        cls,
+        paths: Any,
+        *,
+        crs: Any,
+        density_t_m3: float | Mapping[str, float],
+        names: Any = None,
+        unit: str = "m",
+        name: str = "deposit",
+        topography: Any = None,
+        notes: str = "",
+    ) -> Deposit:
+        """
+        A deposit whose zones are closed solids read from mesh files (STL, OBJ, PLY, OFF,
+        DXF), one zone per file.
+
+        Parameters
+        ----------
+        paths : path or sequence of paths
+            The mesh files.
+        crs : CRS
+            The CRS of the meshes' coordinates (mesh files carry none).
+        density_t_m3 : float or mapping of zone name to float
+            Densities, t/m3.
+        names : sequence of str, optional
+            Zone names; default the file names without extension.
+        unit : {"m", "ft"}
+            Unit of the meshes' coordinates.
+        name, topography, notes
+            As for :class:`Deposit`.
+
+        Raises
+        ------
+        GeometryError, InputError
+            A mesh that is not closed, has zero volume or crosses itself (see
+            :meth:`raremin.domains.Solid.read`); a zone far from the others (more than
+            ten times their extent away: another unit or CRS?).
+
+        Examples
+        --------
+        >>> from raremin.deposit import Deposit
+        >>> callable(Deposit.read_meshes)
+        True
+        """
+        from pathlib import Path
+
+        files = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if not files:
+            raise InputError("no mesh file given")
+        labels = [Path(f).stem for f in files] if names is None else [str(n) for n in names]
+        if len(labels) != len(files):
+            raise InputError(f"{len(labels)} names for {len(files)} mesh files")
+        zones = []
+        for label, path in zip(labels, files, strict=True):
+            density = density_t_m3[label] if isinstance(density_t_m3, Mapping) else density_t_m3
+            zones.append(Zone.from_mesh(label, path, density, unit=unit, crs=crs))
+        check_zones_apart(zones)
+        return cls(name, zones, crs=crs, notes=notes, topography=topography)
+
     def _repr_html_(self) -> str:
         from ._display import deposit_html
 
@@ -732,6 +1001,84 @@ def _driver(path: Any) -> str:
     if suffix not in drivers:
         raise InputError(f"cannot tell the file format of {str(path)!r}; use .gpkg or .geojson")
     return drivers[suffix]
+
+
+def check_zones_apart(zones: Iterable[Zone]) -> None:
+    """
+    Raise InputError when a zone lies far from the others: more than ten times the other
+    zones' extent away, the mark of a file in another unit (feet) or another CRS.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> from raremin.deposit import Zone, check_zones_apart
+    >>> check_zones_apart([Zone("A", box(0, 0, 100, 100), 10, 0, 2.5),
+    ...                    Zone("B", box(150, 0, 250, 100), 10, 0, 2.5)])
+    """
+    zones = list(zones)
+    if len(zones) < 2:
+        return
+    b = np.array([z.bounds for z in zones], dtype=float)
+    centre = (b[:, :3] + b[:, 3:]) / 2
+    for k, zone in enumerate(zones):
+        others = np.delete(b, k, axis=0)
+        lo, hi = others[:, :3].min(axis=0), others[:, 3:].max(axis=0)
+        extent = float(np.linalg.norm(hi - lo))
+        gap = float(np.linalg.norm(np.maximum(0.0, np.maximum(lo - b[k, 3:], b[k, :3] - hi))))
+        if gap > 10 * max(extent, 1.0):
+            scaled = centre[k] * 0.3048
+            hint = (" It lines up with them if its coordinates are feet: give unit='ft'."
+                    if np.all((scaled >= lo - extent) & (scaled <= hi + extent)) else
+                    " Check its unit (feet?) and its CRS.")
+            raise InputError(
+                f"zone {zone.name!r} lies {gap:,.0f} m from the other zones, more than ten "
+                f"times their extent ({extent:,.0f} m).{hint}")
+
+
+def zone_labels(xyz: Any, zones: Deposit | Zone | Iterable[Zone], *,
+                topography: Any = None) -> np.ndarray:
+    """
+    The name of the first zone holding each point; ``""`` outside every zone.
+
+    The one implementation of sample coding, used to tag samples and composites: a prism
+    holds a point when its footprint holds the plan point (boundaries included) and
+    ``bottom_m <= z <= top_m``; a solid or a layer by vertical rays
+    (:mod:`raremin.domains`). Points above `topography` are outside every zone. With
+    two columns only the footprints are tested.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> from raremin.deposit import Zone, zone_labels
+    >>> zones = [Zone("A", box(0, 0, 10, 10), 5, 0, 2.5), Zone("B", box(10, 0, 20, 10), 5, 0,
+    ...          2.5)]
+    >>> zone_labels([[10, 5, 1], [15, 5, 1], [15, 5, 7]], zones).tolist()
+    ['A', 'B', '']
+    """
+    pts = np.asarray(xyz, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] not in (2, 3):
+        raise InputError(f"points must have 2 or 3 columns (easting, northing[, elevation]); "
+                         f"got shape {pts.shape}")
+    labels = np.full(len(pts), "", dtype=object)
+    free = np.ones(len(pts), dtype=bool)
+    if topography is not None and pts.shape[1] == 3 and len(pts):
+        ground = np.asarray(topography.z_at(pts[:, 0], pts[:, 1]), dtype=float)
+        with np.errstate(invalid="ignore"):
+            free &= ~(pts[:, 2] > ground)
+    for zone in zones_of(zones):
+        if not isinstance(zone, Zone):
+            raise InputError(f"zones must be a Deposit, a Zone or Zones; got "
+                             f"{type(zone).__name__}")
+        if not free.any():
+            break
+        rows = np.flatnonzero(free)
+        if pts.shape[1] == 2:
+            inside = shapely.intersects_xy(zone.footprint, pts[rows, 0], pts[rows, 1])
+        else:
+            inside = zone.contains(pts[rows])
+        labels[rows[inside]] = zone.name
+        free[rows[inside]] = False
+    return labels
 
 
 def zones_of(obj: Deposit | Zone | Iterable[Zone]) -> tuple[Zone, ...]:

@@ -62,11 +62,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from ._validation import check_finite, check_grades, check_positive, check_weights
 from .analytes import find_analytes
-from .deposit import Deposit, Zone, zones_of
+from .deposit import Deposit, Zone, zone_labels
 from .errors import InputError
 from .units import GRADE_UNITS, grade_unit, unit_suffix
 
@@ -1299,20 +1298,9 @@ def desurvey(drillholes: Drillholes | tuple[pd.DataFrame, ...], depths: Any, *,
 
 # ------------------------------------------------------------------------ compositing
 def _zone_labels(xyz: np.ndarray, zones: Deposit | Zone | Iterable[Zone]) -> np.ndarray:
-    """Name of the first zone (prism) holding each point; "" outside every zone."""
-    labels = np.full(len(xyz), "", dtype=object)
-    free = np.ones(len(xyz), dtype=bool)
-    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-    for zone in zones_of(zones):
-        if not isinstance(zone, Zone):
-            raise InputError(f"zones must be a Deposit, a Zone or Zones; got "
-                             f"{type(zone).__name__}")
-        inside = free & (zone.bottom_m <= z) & (z <= zone.top_m)
-        if inside.any():
-            inside[inside] = shapely.intersects_xy(zone.footprint, x[inside], y[inside])
-        labels[inside] = zone.name
-        free &= ~inside
-    return labels
+    """Name of the first zone holding each point; "" outside every zone."""
+    topography = zones.topography if isinstance(zones, Deposit) else None
+    return zone_labels(xyz, zones, topography=topography)
 
 
 def composite(

@@ -34,11 +34,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from ._validation import check_grade_table
 from .analytes import column_unit, find_analytes
-from .deposit import Deposit, Zone, as_crs, check_same_crs, zones_of
+from .deposit import Deposit, Zone, as_crs, check_same_crs, zone_labels, zones_of
 from .errors import CRSError, InputError
 from .grid import BlockModel
 
@@ -132,10 +131,11 @@ def assign_zones(
 
     Notes
     -----
-    A sample is in a zone when its plan position intersects the footprint
-    (:func:`shapely.intersects_xy`: points on the boundary count as inside) and
-    ``bottom_m <= elevation <= top_m``. A sample on a boundary shared by two zones
-    goes to the first of them in the deposit's order.
+    See :func:`raremin.deposit.zone_labels`: a sample is in a prism when its plan
+    position intersects the footprint (:func:`shapely.intersects_xy`: points on the
+    boundary count as inside) and ``bottom_m <= elevation <= top_m``; in a solid or a
+    layer by vertical rays; above the deposit's topography in none. A sample on a
+    boundary shared by two zones goes to the first of them in the deposit's order.
 
     Examples
     --------
@@ -159,14 +159,8 @@ def assign_zones(
     xyz = _coordinates(samples, coords)
     if xyz.shape[1] not in (2, 3):
         raise InputError(f"coords must name 2 or 3 columns; got {list(coords)}")
-    names = np.full(len(samples), "", dtype=object)
-    free = np.ones(len(samples), dtype=bool)
-    for zone in zones:
-        inside = free & shapely.intersects_xy(zone.footprint, xyz[:, 0], xyz[:, 1])
-        if xyz.shape[1] == 3:
-            inside &= (xyz[:, 2] >= zone.bottom_m) & (xyz[:, 2] <= zone.top_m)
-        names[inside] = zone.name
-        free &= ~inside
+    topography = deposit.topography if isinstance(deposit, Deposit) else None
+    names = zone_labels(xyz, zones, topography=topography)
     return pd.Series(names, index=samples.index, name="zone", dtype=object)
 
 

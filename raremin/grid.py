@@ -314,7 +314,8 @@ def _vertical_fractions(grid: BlockGrid, bottom: float, top: float) -> np.ndarra
 
 
 def zone_proportions(
-    grid: BlockGrid, zone: Zone, *, method: str = "exact", subcells: int = 5
+    grid: BlockGrid, zone: Zone, *, method: str = "exact", subcells: int | None = None,
+    topography: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """
     Blocks touched by a zone and the fraction of each block's volume inside it.
@@ -324,14 +325,20 @@ def zone_proportions(
     grid : BlockGrid
         The grid.
     zone : Zone
-        The zone (a prism between its bottom and top elevations).
+        The zone: a prism between its bottom and top elevations, a closed solid or the
+        volume between two surfaces.
     method : {"exact", "subcell"}
-        ``"exact"``: plan fractions of boundary columns from the polygon intersection
-        (shapely); ``"subcell"``: the share of ``subcells x subcells`` points per
-        boundary column inside the footprint. Interior columns are 1 either way.
-        Vertical fractions are always exact (zones are prisms).
-    subcells : int
-        Points per axis for ``"subcell"``.
+        Prisms without topography: ``"exact"``: plan fractions of boundary columns from
+        the polygon intersection (shapely); ``"subcell"``: the share of ``subcells x
+        subcells`` points per boundary column inside the footprint. Interior columns are
+        1 either way. Vertical fractions are always exact.
+    subcells : int, optional
+        Plan sub-cells per axis: the points of ``"subcell"`` (default 5), or, for solids,
+        layers and any zone under a topography, the vertical rays cast per block (default
+        4 x 4: each ray's entry and exit elevations give exact vertical fractions, so only
+        the plan is sampled; see :func:`raremin.domains.block_proportions`).
+    topography : Surface, optional
+        Air above it is left out of the zone.
 
     Returns
     -------
@@ -352,9 +359,14 @@ def zone_proportions(
     """
     if method not in ("exact", "subcell"):
         raise InputError(f"unknown proportion method {method!r}; use 'exact' or 'subcell'")
-    if int(subcells) < 1:
+    if subcells is not None and int(subcells) < 1:
         raise InputError(f"subcells must be >= 1; got {subcells}")
-    plan = _plan_fractions(grid, zone.footprint, method, int(subcells))
+    if zone.body is not None or topography is not None:
+        from .domains import block_proportions
+
+        return block_proportions(grid, zone.shape, subcells=int(subcells or 4),
+                                 topography=topography)
+    plan = _plan_fractions(grid, zone.footprint, method, int(subcells or 5))
     vert = _vertical_fractions(grid, zone.bottom_m, zone.top_m)
     columns = np.flatnonzero(plan > 0)
     layers = np.flatnonzero(vert > 0)
@@ -454,8 +466,9 @@ class BlockModel:
         grid: BlockGrid,
         *,
         method: str = "exact",
-        subcells: int = 5,
+        subcells: int | None = None,
         max_blocks: int = MAX_BLOCKS,
+        topography: Any = None,
     ) -> BlockModel:
         """
         Clip a grid to the zones: one parcel per block and zone it shares.
@@ -468,6 +481,8 @@ class BlockModel:
             A 3D grid in the deposit's CRS.
         method, subcells
             How boundary proportions are computed (see :func:`zone_proportions`).
+        topography : Surface, optional
+            Air above it is left out of every zone; default: the deposit's topography.
         max_blocks : int
             Most blocks the grid may have (:data:`MAX_BLOCKS`); more raises before any
             allocation.
@@ -482,7 +497,8 @@ class BlockModel:
         CRSError
             Grid and deposit CRSs differ.
         GeometryError
-            A zone does not touch the grid.
+            A zone does not touch the grid, or zones overlap (see
+            :meth:`from_proportions`).
 
         Examples
         --------
@@ -498,31 +514,131 @@ class BlockModel:
         check_block_count(grid, max_blocks)
         if isinstance(deposit, Deposit):
             check_same_crs(deposit.crs, grid.crs, "the block grid")
+            if topography is None:
+                topography = deposit.topography
         if grid.ndim != 3:
             raise InputError("a block model needs a 3D grid (zones have a vertical extent)")
         if grid.crs is not None:
             check_projected(grid.crs, "the block grid")
-        idx, code, prop, dens = [], [], [], []
-        for k, zone in enumerate(zones):
-            i, p = zone_proportions(grid, zone, method=method, subcells=subcells)
+        parts = {}
+        for zone in zones:
+            i, p = zone_proportions(grid, zone, method=method, subcells=subcells,
+                                    topography=topography)
             if i.size == 0:
                 raise GeometryError(
                     f"zone {zone.name!r} does not overlap the block grid (extent "
-                    f"{grid.extent}); build the grid with BlockGrid.covering(deposit, size)"
+                    f"{grid.extent}){' below the topography' if topography else ''}; build "
+                    f"the grid with BlockGrid.covering(deposit, size)"
                 )
-            idx.append(i)
-            code.append(np.full(i.size, k, dtype=np.int32))
-            prop.append(p)
-            dens.append(np.full(i.size, zone.density_t_m3))
-        order = np.lexsort((np.concatenate(code), np.concatenate(idx)))
-        return cls(
-            grid,
-            tuple(z.name for z in zones),
-            np.concatenate(idx)[order],
-            np.concatenate(code)[order],
-            np.concatenate(prop)[order],
-            {"density_t_m3": np.concatenate(dens)[order]},
-        )
+            parts[zone.name] = (i, p)
+        return cls.from_proportions(grid, parts, {z.name: z.density_t_m3 for z in zones},
+                                    max_blocks=max_blocks)
+
+    @classmethod
+    def from_proportions(
+        cls,
+        grid: BlockGrid,
+        proportions: Mapping[str, tuple[Any, Any]],
+        density_t_m3: float | Mapping[str, float],
+        *,
+        max_blocks: int = MAX_BLOCKS,
+    ) -> BlockModel:
+        """
+        A block model from block proportions computed elsewhere (domains coded in another
+        package, a block model export with a zone proportion per block...).
+
+        Parameters
+        ----------
+        grid : BlockGrid
+            A 3D grid.
+        proportions : mapping of zone name to (block indices, proportions)
+            For each zone, the flat block indices (GSLIB order, :meth:`BlockGrid.ijk_to_index`)
+            and the fraction of each block's volume inside the zone, in (0, 1]; blocks with a
+            proportion of 0 may be given and are left out.
+        density_t_m3 : float or mapping of zone name to float
+            Dry bulk density of each zone (t/m3), or one for all.
+        max_blocks : int
+            Most blocks the grid may have.
+
+        Returns
+        -------
+        BlockModel
+            One parcel per block and zone, sorted by block then zone, with a
+            ``density_t_m3`` array.
+
+        Raises
+        ------
+        InputError
+            An index outside the grid, a repeated block in one zone, a proportion outside
+            [0, 1] or NaN, a missing or non-positive density.
+        GeometryError
+            Zones that overlap: the proportions of a block add up to more than 1 (the
+            message names the first block, its centre and the zones).
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> grid = BlockGrid((0, 0, 0), 10, (2, 1, 1))
+        >>> m = BlockModel.from_proportions(grid, {"ore": ([0, 1], [1.0, 0.25]),
+        ...                                        "waste": ([1], [0.75])}, 2.6)
+        >>> m.zone_names, m.proportion.tolist(), m.tonnage_t().sum()
+        (('ore', 'waste'), [1.0, 0.25, 0.75], np.float64(5200.0))
+        """
+        check_block_count(grid, max_blocks)
+        if grid.ndim != 3:
+            raise InputError("a block model needs a 3D grid (zones have a vertical extent)")
+        if not proportions:
+            raise InputError("proportions is empty: give at least one zone")
+        names = tuple(str(n) for n in proportions)
+        if isinstance(density_t_m3, Mapping):
+            missing = [n for n in names if n not in density_t_m3]
+            if missing:
+                raise InputError(f"no density for zone(s) {missing}; give density_t_m3 for "
+                                 f"every zone, or one number for all")
+            densities = [density_t_m3[n] for n in names]
+        else:
+            densities = [density_t_m3] * len(names)
+        idx, code, prop, dens = [], [], [], []
+        for k, (name, (index, share)) in enumerate(proportions.items()):
+            i = np.asarray(index)
+            p = check_finite(share, f"proportions of zone {name!r}").ravel()
+            if i.ndim != 1 or not np.issubdtype(i.dtype, np.integer) or i.shape != p.shape:
+                raise InputError(f"zone {name!r}: give integer block indices and one "
+                                 f"proportion each (got shapes {i.shape} and {p.shape})")
+            if i.size and (i.min() < 0 or i.max() >= grid.n_blocks):
+                raise InputError(f"zone {name!r}: block index {int(i.max())} is outside the "
+                                 f"grid of {grid.n_blocks:,} blocks")
+            if np.any((p < 0) | (p > 1)):
+                raise InputError(f"zone {name!r}: proportions must lie in [0, 1]; got "
+                                 f"{p[(p < 0) | (p > 1)][0]}")
+            if np.unique(i).size != i.size:
+                raise InputError(f"zone {name!r} lists a block more than once; give each "
+                                 f"block once with its whole proportion")
+            density = float(check_finite(densities[k], f"density of zone {name!r}"))
+            if density <= 0:
+                raise InputError(f"zone {name!r}: density_t_m3 must be > 0; got {density}")
+            keep = p > 0
+            idx.append(i[keep].astype(np.int64))
+            code.append(np.full(int(keep.sum()), k, dtype=np.int32))
+            prop.append(p[keep])
+            dens.append(np.full(int(keep.sum()), density))
+        index = np.concatenate(idx)
+        zone_code = np.concatenate(code)
+        share = np.concatenate(prop)
+        order = np.lexsort((zone_code, index))
+        index, zone_code, share = index[order], zone_code[order], share[order]
+        total = np.bincount(index, weights=share, minlength=grid.n_blocks)
+        over = np.flatnonzero(total > 1.0 + 1e-6)
+        if over.size:
+            block = int(over[0])
+            who = [names[c] for c in zone_code[index == block]]
+            centre = ", ".join(f"{v:.1f}" for v in grid.index_to_coords([block])[0])
+            raise GeometryError(
+                f"zones {who} overlap: their proportions of block {block} (centre {centre}) "
+                f"add up to {total[block]:.4f} ({over.size:,} such blocks), so tonnage would "
+                f"be counted twice; clip one zone by the other")
+        return cls(grid, names, index, zone_code, share,
+                   {"density_t_m3": np.concatenate(dens)[order]})
 
     @property
     def n_parcels(self) -> int:

@@ -11,7 +11,9 @@ only when a function is called, so ``import raremin`` does not need it.
 - :func:`plot_histogram`: a density histogram of grades, optionally declustered, with
   a fitted distribution and cut-offs drawn over it.
 - :func:`plot_zones`: a plan map of a deposit's zones with drillhole collars, the
-  explored area and a scale bar.
+  explored area and a scale bar (a solid's or a layer's footprint in plan).
+- :func:`plot_blocks`: one bench (plan) or one vertical section of a block model,
+  coloured by zone or by a grade.
 
 Axis labels always state the grade unit and basis (element or oxide), and tonnages
 their unit, following ``docs/conventions.md``.
@@ -49,7 +51,7 @@ from .units import tonnage_unit as _tonnage_unit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_grade_tonnage", "plot_histogram", "plot_zones"]
+__all__ = ["plot_blocks", "plot_grade_tonnage", "plot_histogram", "plot_zones"]
 
 #: How each canonical grade unit is written in axis labels.
 _UNIT_TEXT = {"pct": "%", "ppb": "ppb", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t",
@@ -882,3 +884,163 @@ def _space_easting_ticks(ax: Any) -> None:
     label_in = 0.6 * digits * 10.0 / 72.0  # about 0.6 em per digit at 10 pt
     nbins = max(2, int(width_in / (1.7 * label_in)))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
+
+
+# ------------------------------------------------------------------------ block views
+_SECTION_AXES = {"easting": 0, "northing": 1}
+
+
+def _block_plane(model: Any, level: Any, section: Any) -> tuple[int, int, tuple[int, int],
+                                                               str]:
+    """The fixed axis, its index, the two plane axes and a title for a bench or section."""
+    grid = model.grid
+    if (level is None) == (section is None):
+        raise InputError("give either level= (an elevation, m: a bench in plan) or section= "
+                         "(('easting', x) or ('northing', y): a vertical section)")
+    if level is not None:
+        axis, value, plane = 2, float(level), (0, 1)
+        title = f"Bench at elevation {value:g} m"
+    else:
+        if (not isinstance(section, (tuple, list)) or len(section) != 2
+                or section[0] not in _SECTION_AXES):
+            raise InputError(f"section must be ('easting', x) or ('northing', y) in metres; "
+                             f"got {section!r}")
+        axis, value = _SECTION_AXES[section[0]], float(section[1])
+        plane = (1, 2) if axis == 0 else (0, 2)
+        title = f"Section at {section[0]} {value:,.0f} m"
+    lo = grid.origin[axis]
+    index = math.floor((value - lo) / grid.block_size[axis])
+    if not 0 <= index < grid.shape[axis]:
+        hi = lo + grid.block_size[axis] * grid.shape[axis]
+        name = "elevation" if axis == 2 else ("easting" if axis == 0 else "northing")
+        raise InputError(f"{name} {value:g} m is outside the block model ({lo:g} to {hi:g} m)")
+    return axis, index, plane, title
+
+
+def plot_blocks(
+    model: Any,
+    variable: str = "zone",
+    ax: Any = None,
+    *,
+    level: float | None = None,
+    section: tuple[str, float] | None = None,
+    cmap: Any = None,
+    colorbar: bool = True,
+) -> Axes:
+    """
+    Draw one bench (plan view) or one vertical section of a block model.
+
+    Parameters
+    ----------
+    model : BlockModel
+        The block model (:class:`raremin.grid.BlockModel`).
+    variable : str, default "zone"
+        ``"zone"``: each block coloured by the zone holding most of it; or the name of
+        one of the model's arrays (a grade such as ``"cu_pct"``, a diagnostic): each
+        block's proportion-weighted mean over its parcels. Blocks with no parcel or no
+        value (not estimated) are left blank.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+    level : float, optional
+        Units: m. An elevation: the bench of blocks holding it, in plan.
+    section : (str, float), optional
+        ``("easting", x)`` or ``("northing", y)`` (units: m): the vertical section of
+        blocks holding that plane.
+    cmap : str or Colormap, optional
+        Colour map of a numeric variable (default viridis).
+    colorbar : bool, default True
+        Draw a colour bar (numeric variables) or a legend (zones).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes; ``ax.block_values`` holds the drawn plane (NaN where blank, zone codes
+        for ``"zone"``).
+
+    Raises
+    ------
+    InputError
+        Neither or both of `level` and `section`, a plane outside the model, an unknown
+        variable.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from shapely import box
+    >>> from raremin.deposit import Zone
+    >>> from raremin.grid import BlockGrid, BlockModel
+    >>> from raremin.plotting import plot_blocks
+    >>> model = BlockModel.from_deposit(Zone("A", box(0, 0, 30, 20), 20, 0, 2.5),
+    ...                                 BlockGrid((0, 0, 0), 10, (3, 2, 2)))
+    >>> ax = plot_blocks(model, level=5.0)
+    >>> ax.get_title(), ax.block_values.shape
+    ('Bench at elevation 5 m: zone', (2, 3))
+    >>> ax = plot_blocks(model, "density_t_m3", section=("northing", 15.0))
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Easting (m)', 'Elevation (m)')
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    if variable != "zone" and variable not in model.arrays:
+        raise InputError(f"no array {variable!r} in the block model; it has 'zone' and "
+                         f"{sorted(model.arrays)}")
+    grid = model.grid
+    axis, index, (u, v), title = _block_plane(model, level, section)
+    ijk = grid.index_to_ijk(model.block_index)
+    on = ijk[:, axis] == index
+    nu, nv = grid.shape[u], grid.shape[v]
+    cell = ijk[on, v] * nu + ijk[on, u]
+    share = model.proportion[on]
+    if variable == "zone":
+        # The zone with the largest share of each block: sort by share, keep the last.
+        order = np.lexsort((share, cell))
+        last = np.ones(order.size, dtype=bool)
+        last[:-1] = cell[order][1:] != cell[order][:-1]
+        values = np.full(nu * nv, np.nan)
+        values[cell[order][last]] = model.zone_code[on][order][last]
+    else:
+        data = np.asarray(model.arrays[variable], dtype=float)
+        if data.ndim != 1:
+            raise InputError(f"array {variable!r} has leading axes {data.shape[:-1]}; draw one "
+                             f"realisation at a time")
+        data = data[on]
+        ok = np.isfinite(data)
+        weight = np.bincount(cell[ok], weights=share[ok], minlength=nu * nv)
+        total = np.bincount(cell[ok], weights=share[ok] * data[ok], minlength=nu * nv)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(weight > 0, total / weight, np.nan)
+    values = values.reshape(nv, nu)
+    ax, created = _start(ax)
+    edges_u = grid.origin[u] + grid.block_size[u] * np.arange(nu + 1)
+    edges_v = grid.origin[v] + grid.block_size[v] * np.arange(nv + 1)
+    masked = np.ma.masked_invalid(values)
+    if variable == "zone":
+        colors = _cycle_colors()
+        n_zones = len(model.zone_names)
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
+        palette = ListedColormap([colors[k % len(colors)] for k in range(n_zones)])
+        norm = BoundaryNorm(np.arange(n_zones + 1) - 0.5, n_zones)
+        ax.pcolormesh(edges_u, edges_v, masked, cmap=palette, norm=norm)
+        if colorbar:
+            present = sorted({int(c) for c in values[np.isfinite(values)]})
+            handles = [Patch(color=colors[k % len(colors)], label=model.zone_names[k])
+                       for k in present]
+            if handles:
+                ax.legend(handles=handles, fontsize="small", loc="best")
+    else:
+        mesh = ax.pcolormesh(edges_u, edges_v, masked, cmap=cmap or "viridis")
+        if colorbar:
+            plt.colorbar(mesh, ax=ax, label=variable)
+    names = ("Easting (m)", "Northing (m)", "Elevation (m)")
+    ax.set_xlabel(names[u])
+    ax.set_ylabel(names[v])
+    ax.set_title(f"{title}: {variable}")
+    if level is not None:
+        ax.set_aspect("equal")
+    ax.block_values = values
+    if created:
+        ax.figure.tight_layout()
+    return ax

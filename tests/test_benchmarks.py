@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_autovariogram.py", ["--quick", "--repeat", "1"], "ratio"),
         ("bench_assess.py", ["--block", "100", "--repeat", "1"], "ratio"),
         ("bench_neighbourhood.py", ["--quick", "--repeat", "1"], "x"),
+        ("bench_domains.py", ["--quick", "--repeat", "1"], "ratio"),
     ],
 )
 def test_benchmark_script_runs(script, args, expect):

@@ -17,6 +17,7 @@ MODULES = [
     "raremin.config",
     "raremin.datasets",
     "raremin.deposit",
+    "raremin.domains",
     "raremin.distributions",
     "raremin.drillholes",
     "raremin.errors",

@@ -186,3 +186,36 @@ def test_bundled_zones_mass_balance_and_block_size_stability(method):
             tons[size, z.name] = zone_t
     for z in dep:
         assert abs(tons[100.0, z.name] / tons[25.0, z.name] - 1) < 0.01
+
+
+def test_from_proportions_builds_the_same_model_as_from_deposit():
+    from shapely import box
+
+    dep = Deposit("D", [Zone("A", box(0, 0, 25, 20), 20, 0, 2.5),
+                        Zone("B", box(25, 0, 40, 20), 20, 0, 2.7)], crs=32643)
+    grid = BlockGrid((0, 0, 0), 10, (4, 2, 2), crs=32643)
+    model = BlockModel.from_deposit(dep, grid)
+    parts = {z: (model.block_index[model.zone_mask(z)], model.proportion[model.zone_mask(z)])
+             for z in ("A", "B")}
+    again = BlockModel.from_proportions(grid, parts, {"A": 2.5, "B": 2.7})
+    np.testing.assert_array_equal(again.block_index, model.block_index)
+    np.testing.assert_array_equal(again.zone_code, model.zone_code)
+    np.testing.assert_allclose(again.tonnage_t(), model.tonnage_t())
+
+
+@pytest.mark.parametrize(
+    ("parts", "density", "error", "match"),
+    [
+        ({"A": ([0, 1], [1.0, 0.6]), "B": ([1], [0.6])}, 2.5, GeometryError,
+         r"zones \['A', 'B'\] overlap.*block 1 .*add up to 1\.2000"),
+        ({"A": ([0, 99], [1.0, 1.0])}, 2.5, InputError, "block index 99 is outside"),
+        ({"A": ([0], [1.5])}, 2.5, InputError, r"must lie in \[0, 1\]"),
+        ({"A": ([0, 0], [0.5, 0.5])}, 2.5, InputError, "lists a block more than once"),
+        ({"A": ([0], [1.0])}, {"B": 2.5}, InputError, r"no density for zone\(s\) \['A'\]"),
+        ({"A": ([0], [1.0])}, -1.0, InputError, "density_t_m3 must be > 0"),
+    ],
+)
+def test_from_proportions_errors(parts, density, error, match):
+    grid = BlockGrid((0, 0, 0), 10, (2, 2, 2))
+    with pytest.raises(error, match=match):
+        BlockModel.from_proportions(grid, parts, density)

@@ -471,3 +471,50 @@ def test_zones_on_given_axes_and_bad_deposit(deposit):
     assert plot_zones(deposit, ax=ax) is ax
     with pytest.raises(InputError, match="must be a raremin Deposit"):
         plot_zones(deposit.zones[0])
+
+
+# ------------------------------------------------------------------------ block views
+def _two_zone_model():
+    from shapely import box
+
+    from raremin.deposit import Deposit, Zone
+    from raremin.grid import BlockGrid, BlockModel
+
+    dep = Deposit("D", [Zone("A", box(0, 0, 25, 20), 20, 0, 2.5),
+                        Zone("B", box(25, 0, 40, 20), 20, 10, 2.5)], crs=32643)
+    model = BlockModel.from_deposit(dep, BlockGrid((0, 0, 0), 10, (4, 2, 2), crs=32643))
+    grade = np.where(model.zone_code == 0, 1.0, 3.0)
+    return model.with_arrays(cu_pct=grade)
+
+
+def test_plot_blocks_bench_shows_the_dominant_zone_and_weighted_grades():
+    from raremin.plotting import plot_blocks
+
+    model = _two_zone_model()
+    ax = plot_blocks(model, level=15.0)
+    # Column x = 20-30 m is half A (20-25) and half B (25-30): a tie goes to the later zone.
+    np.testing.assert_array_equal(ax.block_values, [[0, 0, 1, 1], [0, 0, 1, 1]])
+    ax = plot_blocks(model, "cu_pct", level=15.0)
+    np.testing.assert_allclose(ax.block_values[0], [1.0, 1.0, 2.0, 3.0])
+    ax = plot_blocks(model, "cu_pct", level=5.0)
+    np.testing.assert_allclose(ax.block_values[0, :3], [1.0, 1.0, 1.0])
+    assert np.isnan(ax.block_values[0, 3])  # B starts at 10 m: no parcel below
+
+
+def test_plot_blocks_sections_and_errors():
+    from raremin.plotting import plot_blocks
+
+    model = _two_zone_model()
+    ax = plot_blocks(model, "cu_pct", section=("easting", 35.0))
+    assert ax.block_values.shape == (2, 2)  # rows: elevation; columns: northing
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Northing (m)", "Elevation (m)")
+    np.testing.assert_allclose(ax.block_values[1], [3.0, 3.0])  # B lies at 10-20 m
+    assert np.isnan(ax.block_values[0]).all()
+    with pytest.raises(InputError, match="either level= .* or section="):
+        plot_blocks(model)
+    with pytest.raises(InputError, match="elevation 99 m is outside the block model"):
+        plot_blocks(model, level=99.0)
+    with pytest.raises(InputError, match="section must be"):
+        plot_blocks(model, section=("up", 3.0))
+    with pytest.raises(InputError, match="no array 'au_ppm'"):
+        plot_blocks(model, "au_ppm", level=5.0)
