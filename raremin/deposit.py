@@ -1020,19 +1020,23 @@ def check_zones_apart(zones: Iterable[Zone]) -> None:
         return
     b = np.array([z.bounds for z in zones], dtype=float)
     centre = (b[:, :3] + b[:, 3:]) / 2
-    for k, zone in enumerate(zones):
+    far = []
+    for k in range(len(zones)):
         others = np.delete(b, k, axis=0)
         lo, hi = others[:, :3].min(axis=0), others[:, 3:].max(axis=0)
-        extent = float(np.linalg.norm(hi - lo))
+        extent = max(float(np.linalg.norm(hi - lo)), 1.0)
         gap = float(np.linalg.norm(np.maximum(0.0, np.maximum(lo - b[k, 3:], b[k, :3] - hi))))
-        if gap > 10 * max(extent, 1.0):
+        if gap > 10 * extent:
             scaled = centre[k] * 0.3048
-            hint = (" It lines up with them if its coordinates are feet: give unit='ft'."
-                    if np.all((scaled >= lo - extent) & (scaled <= hi + extent)) else
-                    " Check its unit (feet?) and its CRS.")
-            raise InputError(
-                f"zone {zone.name!r} lies {gap:,.0f} m from the other zones, more than ten "
-                f"times their extent ({extent:,.0f} m).{hint}")
+            feet = bool(np.all((scaled >= lo - extent) & (scaled <= hi + extent)))
+            far.append((not feet, k, gap, extent))
+    if far:
+        not_feet, k, gap, extent = min(far)
+        hint = (" It lines up with them if its coordinates are feet: give unit='ft'."
+                if not not_feet else " Check its unit (feet?) and its CRS.")
+        raise InputError(
+            f"zone {zones[k].name!r} lies {gap:,.0f} m from the other zones, more than ten "
+            f"times their extent ({extent:,.0f} m).{hint}")
 
 
 def zone_labels(xyz: Any, zones: Deposit | Zone | Iterable[Zone], *,

@@ -1034,9 +1034,13 @@ def plot_blocks(
         mesh = ax.pcolormesh(edges_u, edges_v, masked, cmap=cmap or "viridis")
         if colorbar:
             plt.colorbar(mesh, ax=ax, label=variable)
+    from matplotlib.ticker import MaxNLocator
+
     names = ("Easting (m)", "Northing (m)", "Elevation (m)")
     ax.set_xlabel(names[u])
     ax.set_ylabel(names[v])
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.ticklabel_format(useOffset=False, style="plain")
     ax.set_title(f"{title}: {variable}")
     if level is not None:
         ax.set_aspect("equal")
