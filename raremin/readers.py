@@ -71,6 +71,7 @@ import pandas as pd
 
 from .drillholes import DrillholeError, Drillholes, DrillholeWarning, ValidationReport
 from .errors import InputError
+from .units import FOOT_M
 
 __all__ = [
     "ALIASES",
@@ -89,8 +90,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Units: m. The international foot (exact by definition, 1959).
-FOOT_M: float = 0.3048
 #: Units: m. The US survey foot, 1200/3937 m (some US State Plane coordinates).
 US_SURVEY_FOOT_M: float = 1200.0 / 3937.0
 #: Delimiters :func:`read_table` sniffs, in order of preference on a tie.

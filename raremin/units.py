@@ -31,6 +31,7 @@ import numpy as np
 from .errors import UnitError
 
 __all__ = [
+    "FOOT_M",
     "GRADE_UNITS",
     "GRADE_UNIT_SPELLINGS",
     "TONNAGE_UNITS",
@@ -41,6 +42,9 @@ __all__ = [
     "tonnage_unit",
     "unit_suffix",
 ]
+
+#: One international foot in metres (exact by definition, 1959).
+FOOT_M: float = 0.3048
 
 #: Canonical grade units and their size in ppm (exact).
 GRADE_UNITS: dict[str, Fraction] = {
