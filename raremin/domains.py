@@ -1,6 +1,7 @@
 """
 Zones as 3D bodies: prisms, closed triangulated solids, layers between two surfaces,
-and topography; block proportions and inside tests by exact vertical ray casting.
+and topography; block proportions (exact for closed solids) and inside tests by exact
+vertical ray casting.
 
 Every body answers the same questions, so the rest of raremin treats them alike:
 
@@ -19,7 +20,10 @@ footprint). A topography surface clips any body from above (:func:`clip_below`, 
 ``topography=`` argument of :func:`block_proportions`, :func:`body_volume` and
 ``contains``).
 
-:func:`block_proportions` codes a block grid: it casts vertical rays at the centres of
+:func:`block_proportions` codes a block grid. A closed :class:`Solid` (without
+topography) is coded exactly: the volume of the solid inside each block, from the
+divergence theorem over its triangles clipped to each block column. Other bodies, and
+any body under a topography, are coded by vertical rays cast at the centres of
 ``subcells x subcells`` plan sub-cells of every block column the body can touch. The
 inside stretches of each ray give its exact vertical share of every block it crosses
 (overlap of the stretch with the block's height, divided by the height); a block's
@@ -51,7 +55,7 @@ import types
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import shapely
@@ -61,6 +65,7 @@ from scipy.spatial import cKDTree
 
 from ._validation import as_float_array, check_finite
 from .errors import GeometryError, InputError
+from .units import FOOT_M
 
 if TYPE_CHECKING:  # pragma: no cover
     from .grid import BlockGrid
@@ -82,8 +87,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: One international foot in metres (exact, by definition).
-FOOT_M = 0.3048
 
 #: Length units accepted for mesh and surface coordinates, in metres.
 LENGTH_UNITS: Mapping[str, float] = types.MappingProxyType({"m": 1.0, "ft": FOOT_M})
@@ -95,6 +98,17 @@ _MAX_PAIRS = 1 << 20
 #: Most rays per chunk of block_proportions, and most (column, level) cells per chunk.
 _CHUNK_RAYS = 1 << 20
 _CHUNK_CELLS = 1 << 22
+
+#: Most (triangle, column) pairs, and most (pair, level boundary) items, clipped at once
+#: by the exact method of block_proportions (about 1 KB each while a batch is clipped).
+_CHUNK_CLIP = 1 << 17
+
+#: Exact block proportions within this of 0 are dropped, within this of 1 set to 1
+#: (rounding; scaled up for solids many blocks tall, see _exact_tolerance).
+_DUST = 1e-12
+
+#: An exact block proportion above 1 + this reveals overlapping parts (winding number 2).
+_OVERFULL = 1e-9
 
 #: Rays per axis of the self-intersection check run when a Solid is built.
 _CHECK_RAYS = 128
@@ -174,6 +188,19 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(len(counts)), counts)
     starts = np.cumsum(counts) - counts
     return owner, np.arange(owner.size) - starts[owner]
+
+
+def _expand_batches(counts: np.ndarray, limit: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """
+    The items of owners with `counts` items each, at most `limit` at a time (an owner's
+    items may be split between batches): the owner and the item's rank of every item.
+    """
+    cum = np.cumsum(counts)
+    total = int(cum[-1]) if len(cum) else 0
+    for start in range(0, total, limit):
+        item = np.arange(start, min(start + limit, total))
+        owner = np.searchsorted(cum, item, side="right")
+        yield owner, item - (cum[owner] - counts[owner])
 
 
 def _plan_args(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
@@ -1123,6 +1150,15 @@ class Solid(Body):
         0.166666667
         """
         verts, tri = _read_mesh(path)
+        if Path(path).suffix.lower() == ".stl" and verts.size:
+            # STL stores single-precision coordinates: 24 bits of mantissa.
+            step = 2.0 ** (math.floor(math.log2(max(float(np.abs(verts).max()), 1.0))) - 23)
+            if step * _unit_factor(unit) > 0.01:
+                warnings.warn(
+                    f"{Path(path).name}: STL stores coordinates in single precision, which at "
+                    f"these coordinates resolves {step * _unit_factor(unit):.3g} m; for exact "
+                    f"volumes export OBJ or PLY, or shift the mesh to local coordinates",
+                    UserWarning, stacklevel=2)
         return cls(verts, tri, name=name or Path(path).stem, unit=unit)
 
     def _check_closed(self, verts: np.ndarray, edges: dict[str, np.ndarray]) -> None:
@@ -2229,8 +2265,277 @@ def _add_fractions(iv: Intervals, n_cols: int, s: int, ncx: int, nz: int, z0: fl
     return (full + frac.reshape(n_cols, width))[:, :nz], outside
 
 
+def _clip_convex(px: np.ndarray, py: np.ndarray, pz: np.ndarray, count: np.ndarray,
+                 axis: int, value: np.ndarray, sign: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Convex polygons (one per row) clipped to ``sign * (coordinate[axis] - value) <= 0``.
+
+    The re-entrant clipping of Sutherland and Hodgman (1974), vectorised over the rows:
+    every edge (i, i + 1) emits vertex i when it is kept and the crossing point when the
+    edge crosses the line; the outputs are placed by a cumulative sum of what each edge
+    emits. Rows hold their first ``count`` vertices (in order); `value` has one entry per
+    row. A crossing is interpolated from the kept end to the cut end (the same point for
+    the two triangles sharing an edge) and lies exactly on the line. Rows entirely on the
+    kept side are passed through untouched; the width grows by one at most.
+    """
+    coords = (px, py, pz)
+    n, m = px.shape
+    slot = np.arange(m)
+    valid = slot < count[:, None]
+    d = sign * (coords[axis] - value[:, None])
+    rows = np.flatnonzero((valid & (d > 0)).any(axis=1))
+    if rows.size == 0:
+        return px, py, pz, count
+    d, valid, cnt = d[rows], valid[rows], count[rows]
+    nxt = np.where(slot + 1 < cnt[:, None], slot + 1, 0)
+    kept = d <= 0
+    keep = valid & kept
+    cross = valid & (kept != np.take_along_axis(kept, nxt, axis=1))
+    emit = keep.astype(np.int64) + cross
+    pos = np.cumsum(emit, axis=1) - emit
+    new_cnt = pos[:, -1] + emit[:, -1]
+    width = max(m, int(new_cnt.max()))
+    # Flat positions: kept vertices, and both ends (kept a, cut b) of crossing edges.
+    kf = np.flatnonzero(keep)
+    dest_k = (kf // m) * width + pos.ravel()[kf]
+    cf = np.flatnonzero(cross)
+    cr = cf // m
+    nf = cr * m + nxt.ravel()[cf]
+    inner = kept.ravel()[cf]
+    fa, fb = np.where(inner, cf, nf), np.where(inner, nf, cf)
+    dflat = d.ravel()
+    da = dflat[fa]
+    t = da / (da - dflat[fb])  # da <= 0 < d[b]: t in [0, 1)
+    dest_c = cr * width + pos.ravel()[cf] + keep.ravel()[cf]
+    out = []
+    for a in range(3):
+        full = np.zeros((n, width))
+        full[:, :m] = coords[a]
+        src = coords[a][rows].ravel()
+        part = np.zeros(len(rows) * width)
+        part[dest_k] = src[kf]
+        sa = src[fa]
+        part[dest_c] = sa + t * (src[fb] - sa)
+        if a == axis:
+            part[dest_c] = value[rows][cr]
+        full[rows] = part.reshape(len(rows), width)
+        out.append(full)
+    count = count.copy()
+    count[rows] = new_cnt
+    return out[0], out[1], out[2], count
+
+
+def _fan_integrals(px: np.ndarray, py: np.ndarray, pz: np.ndarray, count: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Signed plan area and integral of z over each planar polygon (one per row).
+
+    A fan of triangles from the first vertex: area ``a_i`` of (v0, v_i, v_i+1) and
+    ``integral z dA = sum a_i (z0 + z_i + z_i+1) / 3``, exact for z linear in plan. The
+    sign is that of the winding in plan (positive counter-clockwise).
+    """
+    n, m = px.shape
+    if m < 3:
+        return np.zeros(n), np.zeros(n)
+    ux, uy = px[:, 1:-1] - px[:, :1], py[:, 1:-1] - py[:, :1]
+    vx, vy = px[:, 2:] - px[:, :1], py[:, 2:] - py[:, :1]
+    a = np.where(np.arange(2, m) < count[:, None], ux * vy - uy * vx, 0.0)
+    zsum = pz[:, :1] + pz[:, 1:-1] + pz[:, 2:]
+    return 0.5 * a.sum(axis=1), np.einsum("ij,ij->i", a, zsum) / 6.0
+
+
+def _column_pieces(pts: np.ndarray, xa: np.ndarray, ya: np.ndarray, dx: float, dy: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Polygons to clip to the columns ``[xa, xa + dx] x [ya, ya + dy]``: the triangle
+    (`pts`, shape (n, 3, 3)), or the column's square when the triangle covers it in
+    plan (no clipping needed: the corners' z from the triangle's plane, wound as the
+    triangle is in plan).
+    """
+    n = len(pts)
+    x, y, z = pts[:, :, 0], pts[:, :, 1], pts[:, :, 2]
+    ex, ey = np.roll(x, -1, axis=1) - x, np.roll(y, -1, axis=1) - y
+    area2 = ey[:, 0] * ex[:, 2] - ex[:, 0] * ey[:, 2]  # (v1 - v0) x (v2 - v0), twice the area
+    cx = np.column_stack([xa, xa + dx, xa + dx, xa])
+    cy = np.column_stack([ya, ya, ya + dy, ya + dy])
+    covered = np.ones(n, dtype=bool)
+    for k in range(3):
+        side = ex[:, k, None] * (cy - y[:, k, None]) - ey[:, k, None] * (cx - x[:, k, None])
+        covered &= (side * area2[:, None] >= 0).all(axis=1)
+    px = np.zeros((n, 4))
+    py = np.zeros((n, 4))
+    pz = np.zeros((n, 4))
+    px[:, :3], py[:, :3], pz[:, :3] = x, y, z
+    cnt = np.full(n, 3, np.int64)
+    sq = np.flatnonzero(covered & (area2 != 0))
+    if sq.size:
+        # Plane z = z0 + gx (x - x0) + gy (y - y0) of the covering triangles.
+        e1x, e1y, e1z = x[sq, 1] - x[sq, 0], y[sq, 1] - y[sq, 0], z[sq, 1] - z[sq, 0]
+        e2x, e2y, e2z = x[sq, 2] - x[sq, 0], y[sq, 2] - y[sq, 0], z[sq, 2] - z[sq, 0]
+        gx = (e1z * e2y - e2z * e1y) / area2[sq]
+        gy = (e2z * e1x - e1z * e2x) / area2[sq]
+        order = np.where(area2[sq, None] > 0, np.arange(4), np.arange(4)[::-1])
+        qx = np.take_along_axis(cx[sq], order, axis=1)
+        qy = np.take_along_axis(cy[sq], order, axis=1)
+        px[sq], py[sq] = qx, qy
+        pz[sq] = (z[sq, 0, None] + gx[:, None] * (qx - x[sq, 0, None])
+                  + gy[:, None] * (qy - y[sq, 0, None]))
+        cnt[sq] = 4
+    return px, py, pz, cnt
+
+
+class _ExactCoder:
+    """
+    Exact volumes of a closed solid in the blocks of a grid (divergence theorem).
+
+    See :func:`block_proportions`, Notes. Coordinates are relative to the solid's
+    ``_Triangles.origin``; the triangles keep their outward winding, so the signed plan
+    area of a clipped piece carries the sign of its face's normal (up +, down -).
+    """
+
+    def __init__(self, solid: Solid, ox: float, oy: float, z0: float, dx: float, dy: float,
+                 dz: float, nz: int, cols: tuple[int, int], rows: tuple[int, int]) -> None:
+        tris = solid._tris
+        self.loc = solid.vertices[solid.faces[tris.face]] - tris.origin
+        self.xl0, self.yl0 = ox - tris.origin[0], oy - tris.origin[1]
+        self.dx, self.dy, self.dz, self.nz = dx, dy, dz, nz
+        self.zl = (z0 - tris.origin[2]) + dz * np.arange(nz + 2)
+        c0, c1 = cols
+        r0, r1 = rows
+        self.c0, self.ncx = c0, c1 - c0
+        i_lo = np.floor((tris.xmin - self.xl0) / dx)
+        i_hi = np.floor((tris.xmax - self.xl0) / dx)
+        j_lo = np.floor((tris.ymin - self.yl0) / dy)
+        j_hi = np.floor((tris.ymax - self.yl0) / dy)
+        inside = (i_hi >= c0) & (i_lo <= c1 - 1) & (j_hi >= r0) & (j_lo <= r1 - 1)
+        keep = np.flatnonzero(inside)
+        self.tri = keep
+        self.i_lo = np.clip(i_lo[keep], c0, c1 - 1).astype(np.int64)
+        self.i_hi = np.clip(i_hi[keep], c0, c1 - 1).astype(np.int64)
+        self.j_lo = np.clip(j_lo[keep], r0, r1 - 1).astype(np.int64)
+        self.j_hi = np.clip(j_hi[keep], r0, r1 - 1).astype(np.int64)
+
+    def rows(self, r: int, r_end: int) -> tuple[np.ndarray, np.ndarray]:
+        """
+        Volumes of the blocks of block rows ``r .. r_end - 1`` (columns in chunk order)
+        and, per column, the volume of the solid below and above the grid's levels.
+
+        Returns arrays (n_cols, nz) and (n_cols,), m3.
+        """
+        nz, ncx = self.nz, self.ncx
+        width = nz + 2
+        n_cols = ncx * (r_end - r)
+        size = n_cols * width
+        mid = np.zeros(size)
+        tail_z = np.zeros(size)
+        tail_a = np.zeros(size)
+        total = np.zeros(n_cols)
+        jl = np.maximum(self.j_lo, r)
+        jh = np.minimum(self.j_hi, r_end - 1)
+        sel = np.flatnonzero(jl <= jh)
+        ni = self.i_hi[sel] - self.i_lo[sel] + 1
+        nj = jh[sel] - jl[sel] + 1
+        counts = ni * nj
+        zl = self.zl
+        for s, rank in _expand_batches(counts, _CHUNK_CLIP):
+            i = self.i_lo[sel[s]] + rank % ni[s]
+            j = jl[sel[s]] + rank // ni[s]
+            pts = self.loc[self.tri[sel[s]]]
+            xa = self.xl0 + self.dx * i
+            ya = self.yl0 + self.dy * j
+            px, py, pz, cnt = _column_pieces(pts, xa, ya, self.dx, self.dy)
+            px, py, pz, cnt = _clip_convex(px, py, pz, cnt, 0, xa, -1.0)
+            px, py, pz, cnt = _clip_convex(px, py, pz, cnt, 0, xa + self.dx, 1.0)
+            px, py, pz, cnt = _clip_convex(px, py, pz, cnt, 1, ya, -1.0)
+            px, py, pz, cnt = _clip_convex(px, py, pz, cnt, 1, ya + self.dy, 1.0)
+            live = np.flatnonzero(cnt >= 3)
+            px, py, pz, cnt = px[live], py[live], pz[live], cnt[live]
+            col = (i[live] - self.c0) + ncx * (j[live] - r)
+            area, zint = _fan_integrals(px, py, pz, cnt)
+            total += np.bincount(col, weights=zint, minlength=n_cols)
+            valid = np.arange(px.shape[1]) < cnt[:, None]
+            zmin = np.where(valid, pz, np.inf).min(axis=1)
+            zmax = np.where(valid, pz, -np.inf).max(axis=1)
+            # Boundaries at or above the piece: G = zint - area * w (a linear tail).
+            k_hi = np.clip(np.ceil((zmax - zl[0]) / self.dz), 0, nz + 1).astype(np.int64)
+            tail_z += np.bincount(col * width + k_hi, weights=zint, minlength=size)
+            tail_a += np.bincount(col * width + k_hi, weights=area, minlength=size)
+            # Boundaries cutting the piece: clip it to z <= w.
+            k_lo = np.clip(np.floor((zmin - zl[0]) / self.dz) + 1, 0, nz + 1).astype(np.int64)
+            n_mid = np.maximum(k_hi - k_lo, 0)
+            for p, step in _expand_batches(n_mid, _CHUNK_CLIP):
+                k = k_lo[p] + step
+                w = zl[k]
+                qx, qy, qz, qc = _clip_convex(px[p], py[p], pz[p], cnt[p], 2, w, 1.0)
+                q_area, q_zint = _fan_integrals(qx, qy, qz, qc)
+                mid += np.bincount(col[p] * width + k, weights=q_zint - q_area * w,
+                                   minlength=size)
+        shape = (n_cols, width)
+        g = (mid.reshape(shape) + np.cumsum(tail_z.reshape(shape), axis=1)
+             - np.cumsum(tail_a.reshape(shape), axis=1) * zl[None, :])
+        volume = g[:, 1:nz + 1] - g[:, :nz]
+        beyond = g[:, 0] + (total - g[:, nz])
+        return volume, beyond
+
+    def shares(self, nx: int, ny: int, r0: int, r1: int, tol: float
+               ) -> tuple[list[np.ndarray], list[np.ndarray], float, float, int]:
+        """
+        Flat block indices and proportions (by chunks of rows), the volume coded, the
+        volume beyond the levels, and the number of blocks found over 1.
+
+        Proportions within `tol` of 1 are set to 1, those not above `tol` dropped.
+        """
+        ncx, nz = self.ncx, self.nz
+        block_m3 = self.dx * self.dy * self.dz
+        indices, props = [], []
+        inside = outside = 0.0
+        overfull = 0
+        rows = max(1, _CHUNK_CELLS // (ncx * (nz + 2)))
+        for r in range(r0, r1, rows):
+            r_end = min(r + rows, r1)
+            volume, beyond = self.rows(r, r_end)
+            inside += float(volume.sum())
+            outside += float(beyond.sum())
+            share = volume / block_m3
+            overfull += int(np.count_nonzero(share > 1 + _OVERFULL))
+            share[share >= 1 - tol] = 1.0
+            cols, levels = np.nonzero(share > tol)
+            gx = self.c0 + cols % ncx
+            gy = r + cols // ncx
+            indices.append(gx + nx * (gy + ny * levels))
+            props.append(share[cols, levels])
+        return indices, props, inside, outside, overfull
+
+
+def _resolve_method(method: Any, body: Body, topography: Surface | None) -> str:
+    """The coding method: "exact" or "rays" (see block_proportions)."""
+    if method is None:
+        flagged = isinstance(body, Solid) and body.report["check_rays_not_alternating"] > 0
+        return "exact" if (isinstance(body, Solid) and topography is None
+                           and not flagged) else "rays"
+    if method not in ("exact", "rays"):
+        raise InputError(f"unknown method {method!r}; use 'exact' (closed solids without "
+                         f"topography), 'rays' (any body) or None (the best for the body)")
+    if method == "exact" and not isinstance(body, Solid):
+        raise InputError(f"method='exact' codes closed solids; a {body.kind} is coded by rays "
+                         f"(method='rays' or None; for a prism, "
+                         f"raremin.grid.zone_proportions(method='exact') is exact)")
+    if method == "exact" and topography is not None:
+        raise InputError("method='exact' codes a closed solid without topography; with a "
+                         "topography use method='rays' (or None)")
+    return str(method)
+
+
+def _exact_tolerance(solid: Solid, dz: float) -> float:
+    """Rounding allowance of exact proportions: _DUST, more for solids many blocks tall."""
+    lo, hi = solid.vertices[:, 2].min(), solid.vertices[:, 2].max()
+    return _DUST * max(1.0, float(hi - lo) / dz)
+
+
 def block_proportions(grid: BlockGrid, body: Body, *, subcells: int = 4,
-                      topography: Surface | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      topography: Surface | None = None, method: str | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """
     Blocks touched by a body and the fraction of each block's volume inside it.
 
@@ -2242,51 +2547,114 @@ def block_proportions(grid: BlockGrid, body: Body, *, subcells: int = 4,
         The body.
     subcells : int, default 4
         Rays per block column along x and along y (``subcells x subcells`` rays at the
-        centres of the column's plan sub-cells).
+        centres of the column's plan sub-cells), for the ray method.
     topography : Surface, optional
-        The ground: the part of the body above it is left out.
+        The ground: the part of the body above it is left out (ray method).
+    method : {None, "exact", "rays"}, default None
+        ``"exact"``: the volume of a closed :class:`Solid` in each block, exact up to
+        rounding (no topography). ``"rays"``: vertical rays (any body, topography
+        allowed). None: ``"exact"`` for a Solid without topography whose build-time
+        check found no self-intersection, ``"rays"`` otherwise.
 
     Returns
     -------
     index : numpy.ndarray of int64
         Flat indices (GSLIB order) of the blocks with a positive proportion, sorted.
     proportion : numpy.ndarray of float
-        Their proportions in (0, 1]. For a 2D grid, the share of the column's rays that
-        cross the body.
+        Their proportions in (0, 1]. For a 2D grid, the share of the column's plan area
+        covered by the body (exact: the footprint's area; rays: the share of the rays
+        that cross it).
+
+    Raises
+    ------
+    InputError
+        An unknown `method`; ``"exact"`` for a body other than a Solid or with a
+        topography; `subcells` < 1.
 
     Warns
     -----
     UserWarning
         Rays where a solid's crossings do not alternate entry/exit (self-intersection),
         where a layer's surfaces cross, or where the topography is undefined (counts and
-        location); a body extending beyond the grid (the part outside is not coded).
+        location); a body extending beyond the grid (the part outside is not coded);
+        with the exact method, blocks found more than full (overlapping parts of a
+        self-intersecting solid, capped at 1; counted).
 
     Notes
     -----
-    Every block column that the body's plan bounds touch gets ``subcells**2`` vertical
-    rays. Each ray's inside stretches (from :meth:`Body.intervals`, clipped by the
-    topography) give its exact vertical fraction of every block level it crosses (the
-    overlap of the stretch with the level, divided by the block height); the block's
-    proportion is the mean over its rays. Vertical fractions are exact; the plan is
-    sampled (midpoint rule on the sub-cells), so a body's coded volume converges as the
-    sub-cells shrink, and planar-sided layers aligned with the blocks are exact. Rays
-    are cast by chunks of block rows (about a million rays or four million block cells
-    at a time), so memory stays bounded whatever the grid.
+    **Exact method** (closed solids). By the divergence theorem (as for polyhedral mass
+    properties, Mirtich 1996), the volume of a closed solid with outward normals inside
+    the block of column :math:`c` between levels :math:`z_k` and :math:`z_{k+1}` is
+
+    .. math:: V = \\sum_t s_t \\iint_{P_t} [\\min(z_t, z_{k+1}) - \\min(z_t, z_k)]\\,dA
+
+    over its non-vertical triangles :math:`t`, with :math:`z_t(x, y)` the triangle's
+    plane, :math:`s_t = \\pm 1` for a normal facing up or down, and :math:`P_t` the plan
+    projection of the triangle clipped to the column (Sutherland and Hodgman 1974;
+    vertical triangles add nothing). As the surface is closed, :math:`\\sum_t s_t
+    \\operatorname{area}(P_t) = 0` in every column, so :math:`\\min(z_t, w)` can be
+    replaced by :math:`G_t(w) = -\\iint_{P_t} \\max(w - z_t, 0)\\,dA`: 0 for levels
+    below the piece, :math:`A_t (\\bar z_t - w)` (:math:`\\bar z_t`: the plane at the
+    piece's centroid) for levels above it, and for a level crossing it the same
+    expression over the part of the piece below the level (one more half-plane clip).
+    Integrals of the linear :math:`z_t` over polygons are taken exactly (a fan of
+    triangles). The linear tails are accumulated per column and summed upwards over the
+    levels, and a block's volume is the difference between its top and bottom
+    boundaries. Nothing is sampled: the result is exact up to rounding (in the tests,
+    block volumes agree with an independent half-space intersection to about 1e-14,
+    and their sum with the mesh volume to about 1e-15, relative). Proportions within
+    ``1e-12 x max(1, solid height / block height)`` of 0 are dropped and of 1 set to
+    1 (rounding), and the rest clipped to [0, 1]; `subcells` is not used. What is
+    integrated is the winding number: where the parts of a self-intersecting solid
+    overlap they count twice, which shows as blocks over 1 (capped, counted in a
+    warning) only where the overlap is large enough; None therefore picks the rays
+    (inside = the union) for a solid its build-time check found self-intersecting.
+    On a 2D grid the exact share is the area of the solid's footprint in the column
+    (shapely). The work is vectorised over (triangle, column) pairs and (pair, level)
+    cuts, by chunks of block rows, so memory stays bounded.
+
+    **Ray method.** Every block column that the body's plan bounds touch gets
+    ``subcells**2`` vertical rays. Each ray's inside stretches (from
+    :meth:`Body.intervals`, clipped by the topography) give its exact vertical
+    fraction of every block level it crosses (the overlap of the stretch with the
+    level, divided by the block height); the block's proportion is the mean over its
+    rays. Vertical fractions are exact; the plan is sampled (midpoint rule on the
+    sub-cells), so a body's coded volume converges as the sub-cells shrink, and
+    planar-sided layers aligned with the blocks are exact. A face that is vertical and
+    parallel to a grid axis makes the sampling error add up along it instead of
+    cancelling (a few percent of a slab's volume at blocks a tenth of its size), which
+    is why closed solids use the exact method. Rays are cast by chunks of block rows
+    (about a million rays or four million block cells at a time), so memory stays
+    bounded whatever the grid.
+
+    References: Mirtich, B. (1996). Fast and accurate computation of polyhedral mass
+    properties. Journal of Graphics Tools 1(2), 31-50. Sutherland, I. E. and Hodgman,
+    G. W. (1974). Reentrant polygon clipping. Communications of the ACM 17(1), 32-42.
 
     Examples
     --------
+    >>> import numpy as np
     >>> from shapely import box
-    >>> from raremin.domains import Prism, block_proportions
+    >>> from raremin.domains import Prism, Solid, block_proportions
     >>> from raremin.grid import BlockGrid
     >>> grid = BlockGrid((0, 0, 0), (10, 10, 10), (2, 1, 1))
     >>> idx, p = block_proportions(grid, Prism(box(0, 0, 15, 10), 0.0, 5.0))
     >>> idx.tolist(), p.tolist()
     ([0, 1], [0.5, 0.25])
+
+    A tetrahedron cut by two blocks: exact shares of its 1/6 m3.
+
+    >>> tet = Solid.from_arrays([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    ...                         [[0, 2, 1], [0, 1, 3], [1, 2, 3], [0, 3, 2]])
+    >>> idx, p = block_proportions(BlockGrid((0, 0, 0), (0.5, 1, 1), (2, 1, 1)), tet)
+    >>> idx.tolist(), (p * 0.5).round(12).tolist()  # m3 in each block: 7/48 and 1/48
+    ([0, 1], [0.145833333333, 0.020833333333])
     """
     _check_body(body)
     _check_topography(topography)
     if isinstance(subcells, bool) or int(subcells) != subcells or int(subcells) < 1:
         raise InputError(f"subcells must be an integer >= 1; got {subcells!r}")
+    method = _resolve_method(method, body, topography)
     s = int(subcells)
     ndim = len(grid.shape)
     ox, oy = float(grid.origin[0]), float(grid.origin[1])
@@ -2305,7 +2673,15 @@ def block_proportions(grid: BlockGrid, body: Body, *, subcells: int = 4,
     tallies: dict[str, _Tally] = {}
     indices, props = [], []
     outside = inside = 0.0
-    if c1 > c0 and r1 > r0:
+    overfull = 0
+    if c1 > c0 and r1 > r0 and method == "exact" and ndim == 2:
+        indices, props = _exact_plan_shares(body, ox, oy, dx, dy, nx, (c0, c1), (r0, r1))
+    elif c1 > c0 and r1 > r0 and method == "exact":
+        solid = cast(Solid, body)  # _resolve_method let only solids through
+        coder = _ExactCoder(solid, ox, oy, z0, dx, dy, dz, nz, (c0, c1), (r0, r1))
+        indices, props, inside, outside, overfull = coder.shares(nx, ny, r0, r1,
+                                                                 _exact_tolerance(solid, dz))
+    elif c1 > c0 and r1 > r0:
         ncx = c1 - c0
         rows = max(1, min(_CHUNK_RAYS // (ncx * s * s), _CHUNK_CELLS // (ncx * (nz + 1))))
         sdx, sdy = dx / s, dy / s
@@ -2335,20 +2711,56 @@ def block_proportions(grid: BlockGrid, body: Body, *, subcells: int = 4,
             indices.append(gx + nx * (gy + ny * levels))
             props.append(np.minimum(share[cols, levels], 1.0))
     _warn_issues(body, tallies)
-    if plan_out or outside > 1e-9 * inside:
+    if overfull:
+        checked = cast(Solid, body).report["check_rays_not_alternating"]
+        found = (f" (its build-time check found {checked:,} vertical rays whose crossings do "
+                 f"not alternate)" if checked else "")
+        warnings.warn(
+            f"solid {body.name!r}: {overfull:,} block(s) hold more than their own volume by "
+            f"the exact method (capped at 1): parts of the solid overlap there{found}, and the "
+            f"exact method counts overlapping parts twice. Repair the self-intersections, or "
+            f"use method='rays' to code the union", UserWarning, stacklevel=2)
+    if plan_out or outside > 1e-9 * max(inside, 0.0):
         grid_box = (ox, oy, z0, ox + nx * dx, oy + ny * dy, z0 + nz * dz)
         warnings.warn(
             f"{body.kind} {body.name!r} extends beyond the block grid (body bounds "
             f"{_xyz(body.bounds[:3])}-{_xyz(body.bounds[3:])}, grid {_xyz(grid_box[:3])}-"
-            f"{_xyz(grid_box[3:])}): {outside:,.6g} m3 above or below the grid"
+            f"{_xyz(grid_box[3:])}): {max(outside, 0.0):,.6g} m3 above or below the grid"
             f"{' and the part outside it in plan' if plan_out else ''} are not coded; use "
             f"BlockGrid.covering or a larger grid", UserWarning, stacklevel=2)
     if not indices:
         return np.zeros(0, np.int64), np.zeros(0)
     index = np.concatenate(indices).astype(np.int64)
-    proportion = np.concatenate(props)
+    proportion = np.clip(np.concatenate(props), 0.0, 1.0)
     order = np.argsort(index, kind="stable")
     return index[order], proportion[order]
+
+
+def _exact_plan_shares(solid: Body, ox: float, oy: float, dx: float, dy: float, nx: int,
+                       cols: tuple[int, int], rows: tuple[int, int]
+                       ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Shares of the block columns covered by a solid's footprint (2D grids; shapely)."""
+    footprint = solid.footprint()
+    shapely.prepare(footprint)
+    c0, c1 = cols
+    r0, r1 = rows
+    ncx = c1 - c0
+    tol = _DUST
+    indices, props = [], []
+    step = max(1, _CHUNK_RAYS // ncx)
+    for r in range(r0, r1, step):
+        r_end = min(r + step, r1)
+        gx, gy = np.meshgrid(np.arange(c0, c1), np.arange(r, r_end))
+        gx, gy = gx.ravel(), gy.ravel()
+        x0, y0 = ox + dx * gx, oy + dy * gy
+        boxes = shapely.box(x0, y0, x0 + dx, y0 + dy)
+        hit = np.flatnonzero(shapely.intersects(footprint, boxes))
+        share = shapely.area(shapely.intersection(footprint, boxes[hit])) / (dx * dy)
+        share[share >= 1 - tol] = 1.0
+        keep = share > tol
+        indices.append(gx[hit][keep] + nx * gy[hit][keep])
+        props.append(share[keep])
+    return indices, props
 
 
 # ---------------------------------------------------------------------------------------

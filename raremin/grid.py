@@ -333,10 +333,12 @@ def zone_proportions(
         subcells`` points per boundary column inside the footprint. Interior columns are
         1 either way. Vertical fractions are always exact.
     subcells : int, optional
-        Plan sub-cells per axis: the points of ``"subcell"`` (default 5), or, for solids,
-        layers and any zone under a topography, the vertical rays cast per block (default
-        4 x 4: each ray's entry and exit elevations give exact vertical fractions, so only
-        the plan is sampled; see :func:`raremin.domains.block_proportions`).
+        Plan sub-cells per axis: the points of ``"subcell"`` (default 5), or, for layers
+        and any zone under a topography, the vertical rays cast per block (default 4 x 4:
+        each ray's entry and exit elevations give exact vertical fractions, so only the
+        plan is sampled). Closed solids without topography are coded exactly (the
+        divergence theorem over the triangles clipped to each block); see
+        :func:`raremin.domains.block_proportions`.
     topography : Surface, optional
         Air above it is left out of the zone.
 

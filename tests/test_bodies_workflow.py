@@ -58,7 +58,13 @@ def _samples(zone_contains, rng, n_holes=120):
 def test_a_mesh_zone_is_assessed_with_its_exact_volume(tmp_path, rng):
     stl = tmp_path / "lode.stl"
     _slab_mesh().export(stl)
-    zone = Zone.from_mesh("Lode", stl, 2.8, crs=CRS)
+    with pytest.warns(UserWarning, match="STL stores coordinates in single precision, which "
+                                         "at these coordinates resolves 0.5 m"):
+        zone = Zone.from_mesh("Lode", stl, 2.8, crs=CRS)
+    obj = tmp_path / "lode.obj"
+    _slab_mesh().export(obj)
+    assert Zone.from_mesh("Lode", obj, 2.8, crs=CRS).volume_m3 == pytest.approx(
+        400 * 200 * 40, rel=1e-9)
     assert zone.kind == "solid"
     # STL stores single-precision coordinates: about 0.3 m at UTM northings.
     assert zone.volume_m3 == pytest.approx(400 * 200 * 40, rel=1e-4)

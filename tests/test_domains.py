@@ -155,7 +155,7 @@ def test_mesh_volume_is_the_polyhedron_volume(name):
 
 
 @pytest.mark.parametrize("name", sorted(BODIES))
-def test_block_proportions_volume_within_half_a_percent(name):
+def test_ray_proportions_volume_within_half_a_percent(name):
     make, _ = BODIES[name]
     solid = Solid.from_arrays(*make(), name=name)
     b = np.array(solid.bounds)
@@ -164,15 +164,16 @@ def test_block_proportions_volume_within_half_a_percent(name):
     grid = BlockGrid(b[:3] - 0.37 * size, size, (12, 12, 12))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        index, proportion = block_proportions(grid, solid, subcells=4)
+        index, proportion = block_proportions(grid, solid, subcells=4, method="rays")
     assert coded_volume(grid, index, proportion) == pytest.approx(solid.volume_m3, rel=5e-3)
 
 
-def test_sphere_blocks_inside_are_full_and_outside_absent():
+@pytest.mark.parametrize("method", ["exact", "rays"])
+def test_sphere_blocks_inside_are_full_and_outside_absent(method):
     radius = 50.0
     solid = Solid.from_arrays(*uv_sphere(radius, 24, 48))
     grid = BlockGrid((-60, -60, -60), 10, (12, 12, 12))
-    index, proportion = block_proportions(grid, solid)
+    index, proportion = block_proportions(grid, solid, method=method)
     centres = grid.index_to_coords(np.arange(grid.n_blocks))
     corners = np.array([[dx, dy, dz] for dx in (-5, 5) for dy in (-5, 5) for dz in (-5, 5)])
     far = np.linalg.norm(centres[:, None, :] + corners[None], axis=-1)
@@ -195,7 +196,7 @@ def test_rays_through_edges_and_vertices_are_counted_once(flip_diagonals):
     grid = BlockGrid((0, 0, 0), 1, (3, 3, 3))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        index, proportion = block_proportions(grid, solid, subcells=2)
+        index, proportion = block_proportions(grid, solid, subcells=2, method="rays")
     # The ray rule: a ray on the -x or -y side is inside, on the +x or +y side outside.
     ray = 0.25 + 0.5 * np.arange(6)
     inside = (ray >= 0.25) & (ray < 2.25)
@@ -213,12 +214,190 @@ def test_block_proportions_chunks_give_the_same_answer(monkeypatch):
 
     solid = Solid.from_arrays(*torus(100.0, 30.0, 32, 16))
     grid = BlockGrid((-140, -140, -40), (14, 14, 8), (20, 20, 10))
-    whole = block_proportions(grid, solid)
+    whole = block_proportions(grid, solid, method="rays")
     monkeypatch.setattr(domains, "_CHUNK_RAYS", 100)
     monkeypatch.setattr(domains, "_MAX_PAIRS", 1000)
-    chunked = block_proportions(grid, solid)
+    chunked = block_proportions(grid, solid, method="rays")
     np.testing.assert_array_equal(whole[0], chunked[0])
     np.testing.assert_allclose(whole[1], chunked[1], rtol=0, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------------------
+# Exact block proportions of closed solids
+# ---------------------------------------------------------------------------------------
+def dipping_box(azimuth_deg):
+    """The 100 x 40 x 10 m box dipping 35 degrees about a horizontal axis."""
+    v, f = box_mesh((-50, -20, -5), (50, 20, 5))
+    return v @ rotation(35, azimuth_deg).T + [500_000.0, 7_000_000.0, 300.0], f
+
+
+EXACT_BODIES = {
+    "box": (lambda: box_mesh((3.3, -7.1, 12.9), (61.7, 28.4, 40.2)), 58.4 * 35.5 * 27.3),
+    # The end faces (at y = +-20 before the rotation) stay vertical and face -y / +y.
+    "dip about a grid axis": (lambda: dipping_box(0.0), 40_000.0),
+    "dip about an oblique axis": (lambda: dipping_box(30.0), 40_000.0),
+    "sphere": BODIES["sphere"],
+    "torus": BODIES["torus"],
+}
+
+
+def grid_over(solid, offset, blocks=10):
+    """A cubic-block grid over a solid, blocks a tenth of its largest extent, shifted."""
+    b = np.array(solid.bounds)
+    size = float(np.max(b[3:] - b[:3])) / blocks
+    return BlockGrid(b[:3] - offset * size, size, (blocks + 2,) * 3)
+
+
+def convex_block_volume(solid, lo, hi):
+    """Volume of a convex solid inside the box [lo, hi]: a half-space intersection."""
+    from scipy.optimize import linprog
+    from scipy.spatial import ConvexHull, HalfspaceIntersection
+
+    a, b, c = (solid.vertices[solid.faces[:, k]] for k in range(3))
+    normal = np.cross(b - a, c - a)
+    normal /= np.linalg.norm(normal, axis=1)[:, None]
+    lhs = np.vstack([normal, np.eye(3), -np.eye(3)])
+    rhs = np.concatenate([np.einsum("ij,ij->i", normal, a), hi, -np.asarray(lo)])
+    # The Chebyshev centre: a point strictly inside (none: the intersection is flat).
+    res = linprog([0, 0, 0, -1], A_ub=np.column_stack([lhs, np.ones(len(lhs))]), b_ub=rhs,
+                  bounds=[(None, None)] * 3 + [(0, None)])
+    if res.status != 0 or res.x[3] <= 1e-9 * float(np.max(np.asarray(hi) - lo)):
+        return 0.0
+    hs = HalfspaceIntersection(np.column_stack([lhs, -rhs]), res.x[:3])
+    return ConvexHull(hs.intersections).volume
+
+
+@pytest.mark.parametrize("offset", [0.11, 0.37, 0.5, 0.73, 0.9])
+@pytest.mark.parametrize("name", sorted(EXACT_BODIES))
+def test_exact_proportions_add_up_to_the_mesh_volume(name, offset):
+    make, volume = EXACT_BODIES[name]
+    solid = Solid.from_arrays(*make(), name=name)
+    assert solid.volume_m3 == pytest.approx(volume, rel=1e-9)
+    grid = grid_over(solid, offset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        index, proportion = block_proportions(grid, solid)
+    assert coded_volume(grid, index, proportion) == pytest.approx(volume, rel=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(dip=st.floats(0, 90), azimuth=st.floats(0, 360), offset=st.tuples(*[st.floats(0, 1)] * 3),
+       size=st.tuples(st.floats(2, 30), st.floats(2, 30), st.floats(1, 15)))
+def test_exact_proportions_of_any_rotated_box_add_up_to_its_volume(dip, azimuth, offset, size):
+    v, f = box_mesh((-50, -20, -5), (50, 20, 5))
+    solid = Solid.from_arrays(v @ rotation(dip, azimuth).T + [1000.0, 2000.0, 300.0], f)
+    b = np.array(solid.bounds)
+    size = np.array(size)
+    lo = b[:3] - np.array(offset) * size
+    grid = BlockGrid(lo, size, tuple(np.ceil((b[3:] - lo) / size).astype(int) + 1))
+    index, proportion = block_proportions(grid, solid)
+    assert coded_volume(grid, index, proportion) == pytest.approx(solid.volume_m3, rel=1e-9)
+
+
+def test_rays_miss_a_vertical_face_parallel_to_a_grid_axis_and_exact_does_not():
+    # Why solids are coded exactly: the ray lattice's error adds up along such a face.
+    solid = Solid.from_arrays(*dipping_box(0.0))
+    grid = grid_over(solid, 0.37)
+    rays = coded_volume(grid, *block_proportions(grid, solid, method="rays"))
+    exact = coded_volume(grid, *block_proportions(grid, solid))
+    assert abs(rays / solid.volume_m3 - 1) > 0.01
+    assert exact == pytest.approx(solid.volume_m3, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sphere", "dip about a grid axis",
+                                  "dip about an oblique axis"])
+def test_exact_block_volumes_match_a_half_space_intersection(name, rng):
+    solid = Solid.from_arrays(*EXACT_BODIES[name][0]())
+    grid = grid_over(solid, 0.37)
+    index, proportion = block_proportions(grid, solid)
+    full = np.zeros(grid.n_blocks)
+    full[index] = proportion
+    # Touched blocks, partly and wholly inside, and blocks that must stay empty.
+    partial, whole = index[proportion < 1], index[proportion == 1]
+    pick = np.concatenate([rng.choice(partial, 25, replace=False),
+                           rng.choice(whole, min(5, len(whole)), replace=False),
+                           rng.choice(np.setdiff1d(np.arange(grid.n_blocks), index), 10,
+                                      replace=False)])
+    half = 0.5 * np.asarray(grid.block_size)
+    centres = grid.index_to_coords(pick)
+    expected = [convex_block_volume(solid, c - half, c + half) for c in centres]
+    np.testing.assert_allclose(full[pick] * grid.block_volume_m3, expected, rtol=1e-9,
+                               atol=1e-9 * grid.block_volume_m3)
+
+
+def test_exact_block_volumes_of_a_torus_are_the_limit_of_the_rays():
+    solid = Solid.from_arrays(*torus(100.0, 30.0, 64, 32))
+    grid = BlockGrid((-137, -131, -41), (23, 19, 13), (13, 14, 7))
+    exact = np.zeros(grid.n_blocks)
+    index, proportion = block_proportions(grid, solid)
+    exact[index] = proportion
+    errors = []
+    for subcells in (8, 32):
+        rays = np.zeros(grid.n_blocks)
+        index, proportion = block_proportions(grid, solid, subcells=subcells, method="rays")
+        rays[index] = proportion
+        errors.append(np.abs(rays - exact).max())
+    # The midpoint rule converges to the exact shares (error ~ 1 / subcells**2).
+    assert errors[1] < 2e-3 and errors[1] < errors[0] / 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(lo=st.tuples(*[st.floats(-100, 100)] * 3),
+       size=st.tuples(*[st.floats(1, 60)] * 3))
+def test_exact_proportions_of_a_box_are_its_overlaps(lo, size):
+    lo = np.array(lo)
+    hi = lo + np.array(size)
+    solid = Solid.from_arrays(*box_mesh(lo, hi))
+    grid = BlockGrid((-110, -110, -110), (13, 11, 7), (22, 26, 40))
+    share = []
+    for axis in range(3):
+        edges = grid.origin[axis] + grid.block_size[axis] * np.arange(grid.shape[axis] + 1)
+        overlap = np.minimum(hi[axis], edges[1:]) - np.maximum(lo[axis], edges[:-1])
+        share.append(np.clip(overlap, 0, None) / grid.block_size[axis])
+    expected = (share[0][:, None, None] * share[1][None, :, None]
+                * share[2][None, None, :]).ravel(order="F")
+    index, proportion = block_proportions(grid, solid)
+    got = np.zeros(grid.n_blocks)
+    got[index] = proportion
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-11)
+    np.testing.assert_array_equal(got[expected == 1], 1.0)
+
+
+def test_box_filling_blocks_exactly_gives_proportions_of_one():
+    origin = np.array([500_000.0, 7_000_000.0, 300.0])
+    solid = Solid.from_arrays(*box_mesh(origin + (20, 10, 15), origin + (60, 40, 35)))
+    grid = BlockGrid(origin, (10, 10, 5), (10, 8, 12))
+    index, proportion = block_proportions(grid, solid)
+    i, j, k = np.meshgrid(np.arange(2, 6), np.arange(1, 4), np.arange(3, 7), indexing="ij")
+    expected = np.sort((i + 10 * (j + 8 * k)).ravel())
+    np.testing.assert_array_equal(index, expected)
+    np.testing.assert_allclose(proportion, 1.0, rtol=0, atol=1e-12)
+
+
+def test_exact_chunks_give_the_same_answer(monkeypatch):
+    import raremin.domains as domains
+
+    solid = Solid.from_arrays(*torus(100.0, 30.0, 32, 16))
+    grid = BlockGrid((-140, -140, -40), (14, 14, 8), (20, 20, 10))
+    whole = block_proportions(grid, solid)
+    monkeypatch.setattr(domains, "_CHUNK_CLIP", 37)
+    monkeypatch.setattr(domains, "_CHUNK_CELLS", 100)
+    chunked = block_proportions(grid, solid)
+    np.testing.assert_array_equal(whole[0], chunked[0])
+    np.testing.assert_allclose(whole[1], chunked[1], rtol=0, atol=1e-13)
+
+
+def test_exact_plan_shares_on_a_2d_grid_add_up_to_the_footprint():
+    solid = Solid.from_arrays(*uv_sphere(50.0, 24, 48))
+    grid = BlockGrid((-63, -58), (9, 11), (14, 11))
+    index, proportion = block_proportions(grid, solid)
+    assert np.all((proportion > 0) & (proportion <= 1))
+    assert proportion.sum() * 99 == pytest.approx(solid.footprint().area, rel=1e-12)
+    # The rays sample the same shares.
+    rays = np.zeros(grid.n_blocks)
+    i_r, p_r = block_proportions(grid, solid, method="rays", subcells=16)
+    rays[i_r] = p_r
+    assert np.abs(rays[index] - proportion).max() < 0.02
 
 
 def test_block_proportions_of_a_prism_match_the_subcell_method(rng):
@@ -233,19 +412,21 @@ def test_block_proportions_of_a_prism_match_the_subcell_method(rng):
     np.testing.assert_allclose(ours[1], ref[1], rtol=1e-12)
 
 
-def test_block_proportions_on_a_2d_grid_are_plan_shares():
+@pytest.mark.parametrize("method", ["exact", "rays", None])
+def test_block_proportions_on_a_2d_grid_are_plan_shares(method):
     solid = Solid.from_arrays(*box_mesh((0, 0, 0), (15, 10, 5)))
     grid = BlockGrid((0, 0), (10, 10), (2, 1))
-    index, proportion = block_proportions(grid, solid, subcells=4)
+    index, proportion = block_proportions(grid, solid, subcells=4, method=method)
     assert index.tolist() == [0, 1]
     assert proportion.tolist() == [1.0, 0.5]
 
 
-def test_body_beyond_the_grid_warns_with_the_volume_left_out():
+@pytest.mark.parametrize("method", ["exact", "rays"])
+def test_body_beyond_the_grid_warns_with_the_volume_left_out(method):
     solid = Solid.from_arrays(*box_mesh((0, 0, 0), (10, 10, 10)))
     grid = BlockGrid((0, 0, 0), 5, (2, 2, 1))
     with pytest.warns(UserWarning, match=r"extends beyond the block grid .* 500 m3"):
-        index, proportion = block_proportions(grid, solid)
+        index, proportion = block_proportions(grid, solid, method=method)
     assert coded_volume(grid, index, proportion) == pytest.approx(500.0)
 
 
@@ -258,6 +439,12 @@ def test_bad_arguments_raise():
         block_proportions(grid, "cube")
     with pytest.raises(InputError, match="topography must be"):
         block_proportions(grid, solid, topography=3.0)
+    with pytest.raises(InputError, match="unknown method 'ray'"):
+        block_proportions(grid, solid, method="ray")
+    with pytest.raises(InputError, match="method='exact' codes closed solids; a prism"):
+        block_proportions(grid, Prism(shapely.box(0, 0, 1, 1), 0.0, 1.0), method="exact")
+    with pytest.raises(InputError, match="without topography"):
+        block_proportions(grid, solid, method="exact", topography=plane(0.5, 0.0, 0.0))
 
 
 # ---------------------------------------------------------------------------------------
@@ -339,7 +526,7 @@ def test_box_solid_codes_like_a_prism(lo, size, subcells):
     sub_y = -110 + 11 / subcells * (np.arange(26 * subcells) + 0.5)
     assume(not np.isin([lo[0], hi[0]], sub_x).any() and not np.isin([lo[1], hi[1]], sub_y).any())
     prism = Prism(shapely.box(lo[0], lo[1], hi[0], hi[1]), lo[2], hi[2])
-    a = block_proportions(grid, solid, subcells=subcells)
+    a = block_proportions(grid, solid, subcells=subcells, method="rays")
     b = block_proportions(grid, prism, subcells=subcells)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_allclose(a[1], b[1], rtol=1e-9, atol=1e-12)
@@ -454,8 +641,15 @@ def test_self_intersection_is_reported_and_refused_when_large():
     with pytest.warns(UserWarning, match="along 1 of 1 vertical rays"):
         assert solid.contains([[9.75, 9.75, 5]])[0]
     grid = BlockGrid((0, 0, 0), (0.5, 0.5, 10), (39, 39, 1))
+    # The solid was flagged when built: by default it is coded by rays (the union).
     with pytest.warns(UserWarning, match=r"along 16 of [\d,]+ vertical rays .* do not alternate"):
         index, proportion = block_proportions(grid, solid, subcells=4)
+    assert coded_volume(grid, index, proportion) == pytest.approx(1997.5, rel=1e-12)
+    # The exact method integrates the winding number: the overlap (one block here) holds
+    # twice its volume, capped at 1 and counted.
+    with pytest.warns(UserWarning, match=r"1 block\(s\) hold more than their own volume .* "
+                                         r"found \d+ vertical rays"):
+        index, proportion = block_proportions(grid, solid, method="exact")
     assert coded_volume(grid, index, proportion) == pytest.approx(1997.5, rel=1e-12)
 
 
