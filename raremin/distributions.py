@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special  # scipy.stats is imported where used: it is slow to load
 
 from ._lognormal_gt import lognormal_grade_tonnage
 from ._validation import (
@@ -930,6 +930,7 @@ class Gamma(GradeDistribution):
         >>> round(float(Gamma(1.0, 2.0, unit="pct", basis="oxide").pdf(0.0)), 6)
         0.5
         """
+        from scipy import stats
         x = np.asarray(x, dtype=float)
         return _scalar(np.where(x >= 0, stats.gamma.pdf(x, self.k, scale=self.theta), 0.0))
 
@@ -1392,6 +1393,7 @@ class Empirical(GradeDistribution):
         >>> bool(d.pdf(2.0) > d.pdf(10.0))
         True
         """
+        from scipy import stats
         if np.unique(self.values).size < 2:
             raise InputError(
                 "the density of an empirical distribution needs at least two distinct "
@@ -1787,6 +1789,7 @@ def fit_distribution(
     >>> round(float(fit.distribution.sigma), 2)
     0.4
     """
+    from scipy import stats
     if family not in _FAMILIES:
         raise InputError(f"unknown distribution family {family!r}; use one of {_FAMILIES}")
     if method not in ("mle", "moments"):

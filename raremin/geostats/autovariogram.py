@@ -38,7 +38,6 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import least_squares
 from scipy.spatial import cKDTree
 
 from .._validation import check_finite, check_weights
@@ -729,6 +728,7 @@ def _joint_fit(vec: np.ndarray, gamma: np.ndarray, n: np.ndarray, axes: np.ndarr
     and shares are fitted first with the axes fixed, from every start, then everything
     from the best of those. The criterion is ``sum N (gamma - model)^2``.
     """
+    from scipy.optimize import least_squares  # slow to load: on use
     weight = np.sqrt(n) / sill
     n_r = n_struct * nax
     i_share = n_r if n_struct == 2 else None

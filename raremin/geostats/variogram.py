@@ -52,7 +52,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import least_squares
 from scipy.spatial import cKDTree
 
 from .._validation import as_float_array, check_finite, check_weights
@@ -1002,6 +1001,7 @@ def fit_variogram(
     >>> round(s.sill, 6), round(s.ranges[0], 3)
     (2.0, 900.0)
     """
+    from scipy.optimize import least_squares  # slow to load: on use
     items = _as_variograms(experimental)
     if isinstance(shapes, str):
         shapes = (shapes,)
