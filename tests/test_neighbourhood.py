@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 
 import raremin
 from raremin.errors import InputError
+from raremin.geostats import neighbourhood
 from raremin.geostats.neighbourhood import (
     Neighbourhood,
     Neighbours,
     NeighbourSearch,
+    _Output,
     _Rules,
     anisotropy_matrix,
 )
@@ -494,6 +496,66 @@ def test_query_does_not_depend_on_chunk_size_with_octants(rng) -> None:
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("rule", ["octant", "hole", "octant and hole"])
+def test_later_targets_start_from_the_pool_the_probe_needed(rule, rng, monkeypatch) -> None:
+    # The first 5 targets of each chunk start from the smallest pool, the others from
+    # the pool that was enough for half of those: a limit per hole needs more.
+    monkeypatch.setattr(neighbourhood, "_PROBE", 5)
+    samples, holes = columns(rng, 3, 40, 10, spacing=2.0)
+    octant = None if rule == "hole" else 2
+    if rule == "octant":  # scattered samples, 4 per octant: the smallest pool mostly does
+        samples, octant = rng.uniform(0, 100, (400, 3)), 4
+    search = NeighbourSearch(samples, Neighbourhood(12, radius=60.0, max_per_octant=octant))
+    search.tree = RecordingTree(search.tree)
+    targets = rng.uniform(-10, 110, (60, 3)) * [1, 1, -0.2]
+    rules = {} if rule == "octant" else {"groups": holes, "max_per_group": 2}
+    found = assert_exhaustive(search, targets, chunk_size=25, **rules)
+    assert found.count.min() > 0
+    smallest = 12 + 12 // 4
+    if rule == "octant":
+        assert search.tree.pools[0] == smallest and search.tree.pools.count(smallest) > 3
+    else:  # once per chunk (3 chunks): the probes only
+        assert search.tree.pools.count(smallest) == 3 and max(search.tree.pools) > smallest
+
+
+@pytest.mark.parametrize("threads", ["one", "all"])
+def test_kernels_give_the_exhaustive_answer_on_one_thread_or_all(threads, rng,
+                                                                 monkeypatch) -> None:
+    # Small work goes to one thread; here every call takes the path asked for.
+    monkeypatch.setattr(neighbourhood, "_PARALLEL_PAIRS", 1 << 60 if threads == "one" else 0)
+    samples, holes = columns(rng, 3, 60, 12, spacing=2.0)
+    nb = Neighbourhood(16, ranges=(80.0, 40.0, 10.0), angles=(30.0, -10.0, 0.0),
+                       radius=1.5, max_per_octant=3)
+    search = NeighbourSearch(samples, nb)
+    targets = np.concatenate([rng.uniform(-20, 120, (150, 3)) * [1, 1, -0.3],
+                              rng.uniform(-500, 500, (10, 3))])
+    found = assert_exhaustive(search, targets, chunk_size=64)
+    assert (found.count == 16).any() and (found.count < 16).any()
+    assert_exhaustive(search, targets, groups=holes, max_per_group=2)
+    own = rng.choice(samples.shape[0], 100, replace=False)
+    assert_exhaustive(search, samples[own], groups=holes, exclude_group=holes[own],
+                      max_per_group=3)
+    plain = NeighbourSearch(samples, Neighbourhood(16, ranges=(80.0, 40.0, 10.0)))
+    assert_exhaustive(plain, targets, exclude=np.arange(targets.shape[0]) % 5 - 1)
+
+
+def test_any_group_codes_work(rng) -> None:
+    # Codes far apart and unordered (kept as a count per code inside the kernel after
+    # ranking), and a left-out code that no sample has.
+    samples, holes = columns(rng, 2, 30, 8, spacing=3.0)
+    codes = (holes * 7919 + 10**12) % 100_003
+    search = NeighbourSearch(samples, Neighbourhood(10, radius=70.0, max_per_octant=3))
+    targets = rng.uniform(-10, 110, (40, 2))
+    found = assert_exhaustive(search, targets, groups=codes, max_per_group=2)
+    assert all(np.bincount(holes[row[row >= 0]], minlength=1).max() <= 2 for row in found.index)
+    own = rng.choice(samples.shape[0], 20, replace=False)
+    left_out = codes[own]
+    left_out[:5] = 5  # no sample has code 5
+    assert not np.isin(5, codes)
+    assert_exhaustive(search, samples[own], groups=codes, exclude_group=left_out,
+                      max_per_group=2)
+
+
 def test_kuirektykol_octant_search_is_exhaustive(rng) -> None:
     samples = raremin.load_kuirektykol().samples
     xyz = samples[["easting_m", "northing_m", "elevation_m"]].to_numpy()
@@ -516,7 +578,14 @@ NO_RULES = _Rules(None, None, None, None)
 
 def pool_of(search, index, distance):
     """Make the search's KD-tree step return this pool (to place ties at its edge)."""
-    search._nearest = lambda t, p: (np.array([index]), np.array([distance], dtype=float))
+    search._nearest = lambda t, p: (np.array([index], dtype=np.int64),
+                                    np.array([distance], dtype=float))
+
+
+def empty_output(m, k):
+    """Output arrays of a selection for m targets (rows 0..m-1), marked as unwritten."""
+    return _Output(np.full((m, k), -2), np.full((m, k), -2.0), np.full((m, k), -2.0),
+                   np.full(m, -1), np.arange(m))
 
 
 def test_a_tie_at_the_edge_of_the_pool_is_searched_again() -> None:
@@ -526,9 +595,10 @@ def test_a_tie_at_the_edge_of_the_pool_is_searched_again() -> None:
     search = NeighbourSearch(samples, Neighbourhood(max_samples=2, max_per_octant=1))
     assert search.query([[0.0]]).index.tolist() == [[1, 0]]
     pool_of(search, [1, 2, 3], [1.0, 5.0, 5.0])
-    out = (np.full((1, 2), -1), np.full((1, 2), np.inf), np.array([0]))
-    final = search._select_pool(np.zeros((1, 1)), 3, np.full((1, 2), -1), False, NO_RULES, out)
-    assert final.tolist() == [False] and out[0].tolist() == [[-1, -1]]
+    out = empty_output(1, 2)
+    final = search._select_pool(np.zeros((1, 1)), np.zeros((1, 1)), 3,
+                                np.full((1, 2), -1), False, NO_RULES, out)
+    assert final.tolist() == [False] and out.count.tolist() == [-1]  # nothing written
 
 
 def test_fetched_samples_already_in_the_pool_are_not_used_twice() -> None:
@@ -539,8 +609,10 @@ def test_fetched_samples_already_in_the_pool_are_not_used_twice() -> None:
     assert search.query([[0.0]]).index.tolist() == expected
     pool_of(search, [0, 1, 2, 3], [1.0, 2.0, 3.0, 3.0])
     counts = np.full((1, 2), -1)
-    out = (np.full((1, 4), -1), np.full((1, 4), np.inf), np.array([0]))
-    final = search._select_pool(np.zeros((1, 1)), 4, counts, True, NO_RULES, out)
+    out = empty_output(1, 4)
+    final = search._select_pool(np.zeros((1, 1)), np.zeros((1, 1)), 4, counts, True,
+                                NO_RULES, out)
     assert counts.tolist() == [[-1, 2]]  # west full, not counted; east: 2, fetched
-    assert final.tolist() == [True] and out[0].tolist() == expected
-    assert out[1].tolist() == [[1.0, 2.0, 3.0, 7.0]]
+    assert final.tolist() == [True] and out.index.tolist() == expected
+    assert out.distance.tolist() == [[1.0, 2.0, 3.0, 7.0]]
+    assert out.distance_m.tolist() == [[1.0, 2.0, 3.0, 7.0]] and out.count.tolist() == [4]

@@ -13,10 +13,12 @@ matrix that maps coordinate differences to distances in units of the ellipsoid.
 
 The search is exact: what it returns for a target is what an exhaustive pass over every
 sample gives under the same rules (the selection rule is stated in the Notes of
-:class:`Neighbourhood`). The KD-tree supplies pools of nearest candidates and a pool is
-enlarged for the targets whose answer it cannot yet prove; see
-:meth:`NeighbourSearch.query`. Estimators add their own rules (samples left out in
-cross-validation, a limit per hole) to the same selection routine.
+:class:`Neighbourhood`). The KD-tree supplies pools of nearest candidates, a compiled
+kernel (numba, parallel over targets; compiled on the first search or loaded from
+numba's cache) applies the rules to them, and a pool is enlarged for the targets whose
+answer it cannot yet prove; see :meth:`NeighbourSearch.query`. Estimators add their own
+rules (samples left out in cross-validation, a limit per hole) to the same selection
+routine.
 
 Examples
 --------
@@ -33,13 +35,14 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import threading
 from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from .._validation import as_float_array, check_finite
-from ..errors import InputError
+from ..errors import InputError, RareminError
 
 __all__ = ["NeighbourSearch", "Neighbourhood", "Neighbours", "anisotropy_matrix"]
 
@@ -53,6 +56,14 @@ _POOL_PAIRS = 1 << 22
 #: Octants whose cube holds at most this many samples are fetched whole by a search
 #: that cannot otherwise settle them (see NeighbourSearch._select_pool).
 _FETCH_MOST = 64
+
+#: Targets of each chunk searched first, from the smallest pool, to choose the first
+#: pool of the others.
+_PROBE = 2048
+
+#: Fewer (target, candidate) pairs than this are worked on one thread: waking other
+#: threads costs more than it saves (milliseconds on a busy machine).
+_PARALLEL_PAIRS = 1 << 17
 
 #: Octants still open are counted once a target's pool reaches this many times
 #: max_samples (earlier, the counts cost more than they save).
@@ -439,9 +450,16 @@ class NeighbourSearch:
         self.neighbourhood = neighbourhood
         self._matrix = neighbourhood.matrix
         self.tree = cKDTree(_to_frame(xyz, self._matrix))
-        # One axis per row, for fast gathers: metres, and the search frame.
-        self._columns = np.ascontiguousarray(xyz.T)
-        self._frame_columns = np.ascontiguousarray(self.tree.data.T)
+        # What the kernels read: the samples in the search frame, followed on each
+        # row by the same in metres where metric distances differ from search
+        # distances (one cache line serves both), and their bounding box.
+        frame = self.tree.data
+        self._kernel_data = np.ascontiguousarray(
+            frame if self._matrix is None else np.concatenate([frame, xyz], axis=1),
+            dtype=float,
+        )
+        self._mins = np.ascontiguousarray(self.tree.mins, dtype=float)
+        self._maxes = np.ascontiguousarray(self.tree.maxes, dtype=float)
         radius = neighbourhood.radius
         # cKDTree keeps distances < bound: the next float up keeps those == radius.
         self._bound = np.nextafter(radius, np.inf) if np.isfinite(radius) else np.inf
@@ -483,11 +501,13 @@ class NeighbourSearch:
         The selection is the greedy pass of :class:`Neighbourhood` (Notes) over every
         sample within the radius, worked out from pools of nearest candidates: one
         KD-tree query per pool (``k`` = the pool size, ``distance_upper_bound`` = the
-        radius, all CPU threads) and the greedy pass over the pools of a whole chunk
-        of targets with array operations. The first pool holds ``max_samples + 1``
-        candidates (``1.25 x max_samples`` with an octant or hole limit). Every sample
-        outside a pool is at least as far as its farthest candidate, ``d_p``, so a
-        target's answer is final when
+        radius, all CPU threads), then one compiled kernel, parallel over the targets
+        (numba), that puts equal distances in order of sample index, makes the greedy
+        pass, tests every target's answer and writes the final ones with their metric
+        distances. The first pool holds ``max_samples + 1`` candidates
+        (``1.25 x max_samples`` with an octant or hole limit; more when samples are left
+        out). Every sample outside a pool is at least as far as its farthest candidate,
+        ``d_p``, so a target's answer is final when
 
         - the pool holds every sample within the radius; or
         - `max_samples` samples are used, the last nearer than ``d_p``; or
@@ -497,23 +517,26 @@ class NeighbourSearch:
 
         Samples outside the pool then all fall in full octants, or after the last
         sample used (equal distances included), and cannot change the answer. The
-        other targets of the chunk are searched again with a pool twice as large. From
-        a pool of ``4 x max_samples`` on, the samples of each open octant are counted
-        (a KD-tree count in the cube that holds the octant's part of the search
-        ball, an upper bound); an octant settles when the pool has seen that many,
-        and an octant of at most 64 samples is fetched whole (one KD-tree query
-        around its cube) and merged into the candidates instead of waiting for the
-        pool to reach it. At most about four million (target, candidate) pairs are
-        held at once. Metric distances of the selected pairs are computed from the
-        coordinates.
+        other targets are searched again with a pool twice as large. From a pool of
+        ``4 x max_samples`` on, the samples of each open octant are counted (a KD-tree
+        count in the cube that holds the octant's part of the search ball, an upper
+        bound); an octant settles when the pool has seen that many, and an octant of
+        at most 64 samples is fetched whole (one KD-tree query around its cube) and
+        merged into the candidates instead of waiting for the pool to reach it. With
+        rules, the first 2048 targets of each chunk start from the first pool and the
+        others from the pool that was enough for half of those (a limit per hole
+        often needs two or four times more). At most about four million (target,
+        candidate) pairs are held at once; small steps run on one thread.
 
-        The cost grows with the pool a target needs: about 1.5-2 x a plain
-        ``cKDTree.query(k=max_samples)`` without rules (most of it the metric
-        distances), 2-4 x with octants that fill near the target, more where octants
-        hold few samples spread far (targets at the edge of the data), up to a pool
-        of every sample within the radius; so too for a target that the limits per
-        hole leave short of `max_samples`. With an infinite radius and limits that
-        the data cannot meet, that is every sample: give a finite radius with them.
+        Cost, against a bare ``cKDTree.query(k=max_samples, workers=-1)`` (20,000
+        samples, 300,000 targets, 32 samples, ``benchmarks/bench_neighbourhood.py``):
+        about 1.1-1.2 x without rules, 1.4-1.5 x with 8 per octant; more where octants
+        hold few samples spread far (targets at the edge of the data), up to a pool of
+        every sample within the radius; so too for a target that the limits per hole
+        leave short of `max_samples`. With an infinite radius and limits that the data
+        cannot meet, that is every sample: give a finite radius with them. The first
+        search of a process compiles the kernels (several seconds) or loads them from
+        numba's cache on disk (a fraction of a second).
 
         Examples
         --------
@@ -575,36 +598,33 @@ class NeighbourSearch:
         """
         if groups is None and (exclude_group is not None or max_per_group is not None):
             raise InputError("groups are needed to leave out groups or to limit samples per group")
-        rules = _Rules(groups, exclude, exclude_group, max_per_group)
+        rules = _Rules.of(groups, exclude, exclude_group, max_per_group)
         k = self.neighbourhood.max_samples
         m = targets.shape[0]
-        index = np.full((m, k), -1, dtype=np.intp)
-        distance = np.full((m, k), np.inf)
-        distance_m = np.full((m, k), np.inf)
+        # Every row is written whole (padding included) by the kernel once it is final.
+        out = _Output(
+            np.empty((m, k), dtype=np.int64),
+            np.empty((m, k)),
+            np.empty((m, k)),
+            np.empty(m, dtype=np.int64),
+        )
         for start in range(0, m, chunk_size):
             part = slice(start, min(start + chunk_size, m))
-            xyz = targets[part]
-            i, d = index[part], distance[part]  # views, filled in place
-            self._select_chunk(_to_frame(xyz, self._matrix), rules.take(part), i, d)
-            distance_m[part] = d if self._matrix is None else self._metres(xyz, i)
-        return Neighbours(index, distance, distance_m, np.count_nonzero(index >= 0, axis=1))
-
-    def _metres(self, xyz: np.ndarray, i: np.ndarray) -> np.ndarray:
-        """Euclidean distances, metres, from targets `xyz` to samples `i` (inf where -1)."""
-        safe = np.where(i >= 0, i, 0)
-        square = np.zeros(i.shape)
-        for axis in range(self.ndim):  # axis by axis: no (m, k, d) temporary
-            diff = self._columns[axis][safe] - xyz[:, axis, None]
-            square += diff * diff
-        square[i < 0] = np.inf
-        return np.sqrt(square)
+            xyz = np.ascontiguousarray(targets[part], dtype=float)
+            self._select_chunk(_to_frame(xyz, self._matrix), xyz, rules.take(part), out, start)
+        return Neighbours(out.index, out.distance, out.distance_m, out.count)
 
     def _select_chunk(
-        self, t: np.ndarray, rules: _Rules, index: np.ndarray, distance: np.ndarray
+        self, t: np.ndarray, xyz: np.ndarray, rules: _Rules, out: _Output, offset: int
     ) -> None:
-        """Fill index and search distance (m, k) of targets `t` given in the search frame."""
+        """
+        Select the neighbours of one chunk of targets and write them to `out`.
+
+        `t` and `xyz` are the targets in the search frame and in metres; target j goes
+        to row ``offset + j`` of the outputs.
+        """
         nbh = self.neighbourhood
-        n, k = self.n_samples, nbh.max_samples
+        k = nbh.max_samples
         m = t.shape[0]
         limited = nbh.max_per_octant is not None or rules.max_per_group is not None
         pool = k + max(1, k // 4) if limited else k + 1
@@ -617,8 +637,37 @@ class NeighbourSearch:
         # Upper bounds on the samples in each octant of each target (-1: not counted).
         counts = None
         if nbh.max_per_octant is not None:
-            counts = np.full((m, 2**self.ndim), -1, dtype=np.intp)
-        todo = np.arange(m)
+            counts = np.full((m, 2**self.ndim), -1, dtype=np.int64)
+        # With rules, a few targets first, from the smallest pool; the others start
+        # from the pool that was enough for half of them (rules that need larger pools
+        # skip a round). Without, the smallest pool is enough nearly always.
+        probe = min(m, _PROBE) if pool > k + 1 else m
+        pools = self._rounds(t, xyz, rules, out, offset, counts, np.arange(probe), pool)
+        if probe < m:
+            pool = int(np.sort(pools)[(probe - 1) // 2])
+            self._rounds(t, xyz, rules, out, offset, counts, np.arange(probe, m), pool)
+
+    def _rounds(
+        self,
+        t: np.ndarray,
+        xyz: np.ndarray,
+        rules: _Rules,
+        out: _Output,
+        offset: int,
+        counts: np.ndarray | None,
+        todo: np.ndarray,
+        pool: int,
+    ) -> np.ndarray:
+        """
+        Select for targets `todo` of a chunk, pools doubling from `pool` until final.
+
+        Target j of the chunk goes to row ``offset + j`` of `out`; `counts`: the
+        chunk's octant counts (updated). Returns the pool size that made each target
+        of `todo` final.
+        """
+        n, k = self.n_samples, self.neighbourhood.max_samples
+        pools = np.empty(todo.size, dtype=np.int64)
+        where = np.arange(todo.size)  # position of each open target in `todo`
         while todo.size:
             p = min(pool, n)
             step = max(1, _POOL_PAIRS // p)
@@ -627,178 +676,124 @@ class NeighbourSearch:
                 rows = todo[first : first + step]
                 c = None if counts is None else counts[rows]
                 final = self._select_pool(
-                    t[rows], p, c, p >= _COUNT_AT * k, rules.take(rows), (index, distance, rows)
+                    t[rows], xyz[rows], p, c, p >= _COUNT_AT * k, rules.take(rows),
+                    out._replace(rows=offset + rows),
                 )
                 if counts is not None:
                     counts[rows] = c
-                unfinished.append(rows[~final])
-            todo = np.concatenate(unfinished)
+                unfinished.append(first + np.flatnonzero(~final))
+            still = np.zeros(todo.size, dtype=bool)
+            still[np.concatenate(unfinished)] = True
+            pools[where[~still]] = p
+            todo, where = todo[still], where[still]
             pool = 2 * p
+        return pools
 
     def _select_pool(
         self,
         t: np.ndarray,
+        xyz: np.ndarray,
         p: int,
         counts: np.ndarray | None,
         count_now: bool,
         rules: _Rules,
-        out: tuple[np.ndarray, np.ndarray, np.ndarray],
+        out: _Output,
     ) -> np.ndarray:
         """
         The greedy pass over the `p` nearest candidates of targets `t` (search frame).
 
         Returns whether each target's answer is final, i.e. equal to the exhaustive
-        search's, and writes the final ones (index and distance of the samples used) to
-        ``out = (index, distance, rows)``, row ``rows[j]`` for target j. With an octant
-        limit, `counts` (r, 2**d) bounds the samples of each octant within the radius
-        from above (-1: unknown); with `count_now` the octants still open are counted
-        (in place), and the small ones fetched whole.
+        search's, and writes the final ones to `out` (row ``out.rows[j]`` for target
+        j; `xyz`: the targets in metres). With an octant limit, `counts` (r, 2**d)
+        bounds the samples of each octant within the radius from above (-1: unknown);
+        with `count_now` the octants still open are counted (in place), and the small
+        ones fetched whole.
         """
-        nbh = self.neighbourhood
-        n, k = self.n_samples, nbh.max_samples
+        n = self.n_samples
         r = t.shape[0]
         i, d = self._nearest(t, p)
-        found = i < n
-        # Final when the pool holds every sample within the radius, or (below) when no
-        # sample outside it can be used or come before one used.
-        final = ~found[:, -1] if p < n else np.ones(r, dtype=bool)
-        if nbh.max_per_octant is None and not rules.active:
-            if p > k:  # the k nearest, unless a sample outside the pool ties the k-th
-                final |= d[:, k - 1] < d[:, k]
-            done = np.flatnonzero(final)
-            width = min(p, k)
-            out[0][out[2][done], :width] = np.where(found[done, :k], i[done, :k], -1)
-            out[1][out[2][done], :width] = d[done, :k]
+        # The pool holds every sample within the radius when it is not full.
+        complete = i[:, -1] >= n if p < n else np.ones(r, dtype=bool)
+        d_last = np.ascontiguousarray(d[:, -1])
+        final, settled = self._greedy(t, xyz, i, d, d_last, complete, counts, None, rules,
+                                      out)
+        if counts is None:
             return final
-        d_last = d[:, -1:]
-        sector = None if nbh.max_per_octant is None else self._sectors(t, i, found)
-        used = self._greedy(i, found, sector, rules)
-        final |= _kth_before(used, d, d_last, k)
-        rows = np.flatnonzero(~final)
-        if sector is None or not rows.size:
-            keep = np.flatnonzero(final)
-            _put_used(out[0], out[1], out[2][keep], i[keep], d[keep], used[keep])
-            return final
-        # Or when every octant is full with samples nearer than the farthest of the
-        # pool, or has all its samples within the radius among the candidates.
-        tr, c = t[rows], counts[rows]
-        settled, seen = self._octants_settled(
-            tr, sector[rows], found[rows], used[rows] & (d[rows] < d_last[rows]), c
-        )
-        if count_now:
-            self._count_octants(tr, ~settled & (c < 0), c)
-            settled |= seen >= np.where(c >= 0, c, n + 1)
-        counts[rows] = c
-        done = settled.all(axis=1)
-        final[rows[done]] = True
-        keep = np.flatnonzero(final)
-        _put_used(out[0], out[1], out[2][keep], i[keep], d[keep], used[keep])
+        live = np.flatnonzero(~final)
+        if count_now and live.size:
+            c = counts[live]
+            need = ~settled[live] & (c < 0)
+            if need.any():  # count the open octants, then look again
+                self._count_octants(t[live], need, c)
+                counts[live] = c
+                again = self._greedy(
+                    t[live], xyz[live], i[live], d[live], d_last[live], complete[live],
+                    c, None, rules.take(live), out._replace(rows=out.rows[live]),
+                )
+                final[live], settled[live] = again
+                live = live[~again[0]]
         # Octants holding few samples are fetched whole rather than waited for.
-        fetch = ~settled & (c > 0) & (c <= _FETCH_MOST)
-        go = np.flatnonzero(~done & np.all(settled | fetch, axis=1))
+        c = counts[live]
+        fetch = ~settled[live] & (c > 0) & (c <= _FETCH_MOST)
+        go = np.flatnonzero(np.all(settled[live] | fetch, axis=1))
         step = max(1, _POOL_PAIRS // (p + fetch.shape[1] * _FETCH_MOST))
         for first in range(0, go.size, step):
             g = go[first : first + step]
-            fr = rows[g]
-            i2, d2, sector2 = self._with_fetched(t[fr], fetch[g], c[g], i[fr], d[fr], sector[fr])
-            found2 = i2 < n
-            used2 = self._greedy(i2, found2, sector2, rules.take(fr))
-            settled2, _ = self._octants_settled(
-                t[fr], sector2, found2, used2 & (d2 < d_last[fr]), c[g]
+            fr = live[g]
+            i2, d2 = self._with_fetched(t[fr], fetch[g], c[g], i[fr], d[fr], d_last[fr])
+            final[fr], _ = self._greedy(
+                t[fr], xyz[fr], i2, d2, d_last[fr], np.zeros(fr.size, dtype=bool), c[g],
+                fetch[g], rules.take(fr), out._replace(rows=out.rows[fr]),
             )
-            ok = _kth_before(used2, d2, d_last[fr], k) | np.all(settled2 | fetch[g], axis=1)
-            _put_used(out[0], out[1], out[2][fr[ok]], i2[ok], d2[ok], used2[ok])
-            final[fr[ok]] = True
         return final
 
     def _nearest(self, t: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
         """
         The `p` nearest samples within the radius of targets `t` (search frame).
 
-        Index and search distance (r, p), nearest first, equal distances in order of
-        sample index (the tree's order among them is its own); missing neighbours come
-        last with index n and distance inf.
+        Index and search distance (r, p), nearest first (equal distances in the tree's
+        order; the greedy kernel puts them in order of sample index); missing
+        neighbours come last with index n and distance inf.
         """
         r = t.shape[0]
-        d, i = self.tree.query(t, k=p, distance_upper_bound=self._bound, workers=-1)
-        d = np.asarray(d, dtype=float).reshape(r, p)
-        i = np.asarray(i, dtype=np.intp).reshape(r, p)
-        tied = np.flatnonzero(np.any((d[:, 1:] == d[:, :-1]) & (i[:, 1:] < self.n_samples), 1))
-        if tied.size:
-            order = np.lexsort((i[tied], d[tied]), axis=-1)
-            i[tied] = np.take_along_axis(i[tied], order, axis=1)
-            d[tied] = np.take_along_axis(d[tied], order, axis=1)
+        d, i = self.tree.query(t, k=p, distance_upper_bound=self._bound,
+                               workers=_workers(r * p))
+        d = np.ascontiguousarray(d, dtype=float).reshape(r, p)
+        i = np.ascontiguousarray(i, dtype=np.int64).reshape(r, p)
         return i, d
 
-    def _sectors(self, t: np.ndarray, i: np.ndarray, found: np.ndarray) -> np.ndarray:
-        """Octant (uint8, bit `axis` set: difference >= 0 along it) of every candidate."""
-        safe = np.where(found, i, 0)
-        sector = np.zeros(i.shape, dtype=np.uint8)
-        for axis in range(self.ndim):  # axis by axis: no (r, q, d) temporary
-            above = self._frame_columns[axis][safe] >= t[:, axis, None]
-            sector |= above.view(np.uint8) << axis
-        return sector
-
     def _greedy(
-        self, i: np.ndarray, found: np.ndarray, sector: np.ndarray | None, rules: _Rules
-    ) -> np.ndarray:
-        """
-        The greedy pass over candidates sorted nearest first: which ones are used.
-
-        Rules 1-4 of the Notes of :class:`Neighbourhood`, on (r, q) candidates.
-        """
-        safe = np.where(found, i, 0)
-        eligible = found
-        if rules.exclude is not None:
-            eligible = eligible & (i != rules.exclude[:, None])
-        group = None
-        if rules.exclude_group is not None or rules.max_per_group is not None:
-            group = rules.groups[safe]
-        if rules.exclude_group is not None:
-            eligible = eligible & (group != rules.exclude_group[:, None])
-        limits: list[tuple[np.ndarray, int]] = []
-        if sector is not None:
-            limits.append((sector, self.neighbourhood.max_per_octant))
-        if rules.max_per_group is not None:
-            limits.append((group, rules.max_per_group))
-        used = eligible
-        if len(limits) == 1:  # one limit: the first `limit` eligible ones of each key
-            key, limit = limits[0]
-            sentinel = np.iinfo(key.dtype).max  # apart from every real key
-            used = eligible & (_RankInKey(np.where(eligible, key, sentinel))() < limit)
-        elif limits:  # both limits: column by column, each column for all targets
-            used = _greedy_by_column(eligible, limits, self.neighbourhood.max_samples)
-        before = np.cumsum(used, axis=1, dtype=np.int32) - used
-        return used & (before < self.neighbourhood.max_samples)
-
-    def _octants_settled(
         self,
         t: np.ndarray,
-        sector: np.ndarray,
-        found: np.ndarray,
-        used_early: np.ndarray,
-        counts: np.ndarray,
+        xyz: np.ndarray,
+        i: np.ndarray,
+        d: np.ndarray,
+        d_last: np.ndarray,
+        complete: np.ndarray,
+        counts: np.ndarray | None,
+        fetched: np.ndarray | None,
+        rules: _Rules,
+        out: _Output,
     ) -> tuple[np.ndarray, np.ndarray]:
         """
-        Octants of targets `t` (search frame) that can take no sample outside the pool.
+        The greedy pass over candidates (r, q) sorted by distance: :func:`_greedy_rows`.
 
-        Settled: `max_per_octant` samples used among the candidates nearer than the
-        farthest of the pool (`used_early`), beyond the bounding box of the samples,
-        or all the samples `counts` allows already among the candidates. Returns
-        settled (r, 2**d) and the candidates seen in each octant.
+        Returns final (r,) and, with an octant limit, the settled octants (r, 2**d);
+        writes the final targets to `out`.
         """
-        r = t.shape[0]
-        n_sectors = 2**self.ndim
-        cell = np.arange(r)[:, None] * n_sectors + sector
-        size = r * n_sectors
-        early = np.bincount(cell[used_early], minlength=size).reshape(r, n_sectors)
-        seen = np.bincount(cell[found], minlength=size).reshape(r, n_sectors)
-        bits = (np.arange(n_sectors)[:, None] >> np.arange(self.ndim)) & 1  # (octant, axis)
-        # Beyond the box: no sample >= t (positive side) or < t (negative side).
-        beyond = np.where(bits == 1, (t > self.tree.maxes)[:, None], (t <= self.tree.mins)[:, None])
-        settled = (early >= self.neighbourhood.max_per_octant) | beyond.any(axis=2)
-        settled |= (counts >= 0) & (seen >= counts)
-        return settled, seen
+        nbh = self.neighbourhood
+        none_int, none_bool = np.empty(0, dtype=np.int64), np.empty((0, 1), dtype=bool)
+        return _run(
+            "greedy", i.size, i, d, d_last, np.ascontiguousarray(complete, dtype=bool), t,
+            self._kernel_data, self._mins, self._maxes,
+            none_int if rules.groups is None else rules.groups,
+            none_int if rules.exclude is None else rules.exclude,
+            none_int if rules.exclude_group is None else rules.exclude_group,
+            nbh.max_per_octant or 0, rules.max_per_group or 0, nbh.max_samples,
+            np.full((0, 1), -1, dtype=np.int64) if counts is None else counts,
+            none_bool if fetched is None else np.ascontiguousarray(fetched),
+            xyz, out.rows, out.index, out.distance, out.distance_m, out.count,
+        )
 
     def _cubes(self, t: np.ndarray, octant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """
@@ -809,7 +804,7 @@ class NeighbourSearch:
         to it (to its count, an upper bound).
         """
         sign = 2 * ((octant[:, None] >> np.arange(self.ndim)) & 1) - 1
-        lo, hi = self.tree.mins, self.tree.maxes
+        lo, hi = self._mins, self._maxes
         reach = np.where(sign > 0, hi - t, t - lo).max(axis=1)
         half = 0.5 * np.minimum(reach, self.neighbourhood.radius)
         centre = t + sign * half[:, None]
@@ -822,7 +817,7 @@ class NeighbourSearch:
         if rows.size:
             centre, half = self._cubes(t[rows], octant)
             counts[rows, octant] = self.tree.query_ball_point(
-                centre, half, p=np.inf, return_length=True, workers=-1
+                centre, half, p=np.inf, return_length=True, workers=_workers(rows.size * 64)
             )
 
     def _with_fetched(
@@ -832,60 +827,100 @@ class NeighbourSearch:
         counts: np.ndarray,
         i: np.ndarray,
         d: np.ndarray,
-        sector: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        d_last: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """
         The pool's candidates plus every sample within the radius of the fetched octants.
 
         For each octant where `fetch`, the `counts` samples of its cube are the nearest
-        to the cube's centre in Chebyshev distance: one KD-tree query takes them; those
-        in the octant, within the radius and not in the (full) pool follow the pool's
-        candidates, nearest first, equal distances in order of sample index. Returns
-        index, distance and octant of the candidates.
+        to the cube's centre in Chebyshev distance: one KD-tree query takes them;
+        :func:`_merge_fetched` keeps those in the octant, within the radius and not in
+        the (full) pool, after the pool's candidates. Returns index and distance.
         """
-        n = self.n_samples
-        q, p = i.shape
         rows, octant = np.nonzero(fetch)
         width = int(counts[rows, octant].max())
         centre, half = self._cubes(t[rows], octant)
+        pairs = rows.size * width
         _, got = self.tree.query(
             centre, k=width, p=np.inf, distance_upper_bound=np.nextafter(half.max(), np.inf),
-            workers=-1,
+            workers=_workers(pairs),
         )
-        got = np.asarray(got, dtype=np.intp).reshape(rows.size, width)
-        ok = got < n
-        diff = self.tree.data[np.where(ok, got, 0)] - t[rows][:, None, :]
-        dist = np.sqrt((diff**2).sum(axis=-1))  # as the tree computes it
-        bits = ((diff >= 0) << np.arange(self.ndim)).sum(axis=2)
-        d_last = d[rows, -1:]
-        ok &= (bits == octant[:, None]) & (dist <= self.neighbourhood.radius) & (dist >= d_last)
-        # Samples nearer than the pool's farthest are in it; at equal distance, maybe.
-        tie = np.flatnonzero((ok & (dist == d_last)).any(axis=1))
-        if tie.size:
-            in_pool = (got[tie][:, :, None] == i[rows[tie]][:, None, :]).any(axis=2)
-            ok[tie] &= ~in_pool
-        # The extra candidates of each target, packed after its pool, sorted.
-        pair, col = np.nonzero(ok)
-        owner = rows[pair]
-        key = np.lexsort((got[pair, col], dist[pair, col], owner))
-        owner, pair, col = owner[key], pair[key], col[key]
-        starts = np.searchsorted(owner, np.arange(q))
-        slot = p + np.arange(owner.size) - starts[owner]
-        extra = int(slot.max()) + 1 - p if slot.size else 0
-        i2 = np.concatenate([i, np.full((q, extra), n, dtype=np.intp)], axis=1)
-        d2 = np.concatenate([d, np.full((q, extra), np.inf)], axis=1)
-        s2 = np.concatenate([sector, np.zeros((q, extra), dtype=sector.dtype)], axis=1)
-        i2[owner, slot] = got[pair, col]
-        d2[owner, slot] = dist[pair, col]
-        s2[owner, slot] = octant[pair]
-        # A sample at the pool's farthest distance may need to go before pool ones.
-        mixed = np.flatnonzero(d2[:, p] == d2[:, p - 1]) if extra else np.empty(0, int)
-        if mixed.size:
-            order = np.lexsort((i2[mixed], d2[mixed]), axis=-1)
-            i2[mixed] = np.take_along_axis(i2[mixed], order, axis=1)
-            d2[mixed] = np.take_along_axis(d2[mixed], order, axis=1)
-            s2[mixed] = np.take_along_axis(s2[mixed], order, axis=1)
-        return i2, d2, s2
+        got = np.ascontiguousarray(got, dtype=np.int64).reshape(rows.size, width)
+        first = np.searchsorted(rows, np.arange(t.shape[0] + 1))
+        extra = int(np.diff(first).max()) * width
+        return _run(
+            "merge", pairs + i.size, i, d, d_last, got, first, octant.astype(np.int64),
+            t, self._kernel_data, float(self.neighbourhood.radius), extra,
+        )
+
+
+def _workers(pairs: int) -> int:
+    """Threads of a KD-tree query of so many (target, neighbour) pairs: all, or one."""
+    return -1 if pairs >= _PARALLEL_PAIRS else 1
+
+
+def _run(name: str, pairs: int, *args: Any) -> Any:
+    """Call the compiled kernel `name`, on this thread alone when `pairs` is small."""
+    kernel = _kernel(name)
+    if pairs >= _PARALLEL_PAIRS:
+        return kernel(*args)
+    import numba  # imported by _kernel
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # for this thread's calls only
+    try:
+        return kernel(*args)
+    finally:
+        numba.set_num_threads(threads)
+
+
+# ------------------------------------------------------------------------ kernels
+#
+# _greedy_rows and _merge_fetched are compiled by numba (parallel over targets, cached
+# on disk next to this file or in NUMBA_CACHE_DIR) the first time a search needs them,
+# by _kernel: numba is imported then, not with this module. Their loops over targets
+# use `prange`, which is numba's once they are compiled; _octant is compiled into the
+# first.
+
+prange = range
+
+_compiled: dict[str, Any] = {}
+_compile_lock = threading.Lock()
+
+
+def _kernel(name: str) -> Any:
+    """The compiled kernel ``"greedy"`` or ``"merge"`` (compiled or loaded on first use)."""
+    kernel = _compiled.get(name)
+    if kernel is not None:
+        return kernel
+    try:
+        import numba
+        from numba import types
+        from numba.extending import register_jitable
+    except ImportError as err:  # pragma: no cover - numba is a dependency
+        raise RareminError(
+            f"the neighbour search needs numba, which could not be imported ({err}); "
+            f"install it with 'pip install numba'"
+        ) from None
+    global prange
+    i1, i2 = types.int64[::1], types.int64[:, ::1]
+    f1, f2 = types.float64[::1], types.float64[:, ::1]
+    b1, b2 = types.boolean[::1], types.boolean[:, ::1]
+    signatures = {
+        "greedy": (i2, f2, f1, b1, f2, f2, f1, f1, i1, i1, i1, types.int64, types.int64,
+                   types.int64, i2, b2, f2, i1, i2, f2, f2, i1),
+        "merge": (i2, f2, f1, i2, i1, i1, f2, f2, types.float64, types.int64),
+    }
+    functions = {"greedy": _greedy_rows, "merge": _merge_fetched}
+    with _compile_lock:
+        if name not in _compiled:
+            prange = numba.prange
+            if not _compiled:
+                register_jitable(_octant)  # compiled into the kernel that calls it
+            _compiled[name] = numba.njit(
+                [signatures[name]], parallel=True, cache=True, nogil=True, boundscheck=False
+            )(functions[name])
+    return _compiled[name]
 
 
 class _Rules(NamedTuple):
@@ -896,11 +931,33 @@ class _Rules(NamedTuple):
     exclude_group: np.ndarray | None
     max_per_group: int | None
 
-    @property
-    def active(self) -> bool:
-        """Whether any rule can refuse a candidate."""
-        return not (self.exclude is None and self.exclude_group is None
-                    and self.max_per_group is None)
+    @classmethod
+    def of(
+        cls,
+        groups: Any,
+        exclude: Any,
+        exclude_group: Any,
+        max_per_group: int | None,
+    ) -> _Rules:
+        """
+        The rules as the kernels take them: contiguous int64 arrays, groups coded 0, 1, ...
+
+        Group codes are replaced by their rank among the codes of the samples (a code
+        left out that no sample has becomes -1, as none).
+        """
+
+        def as_int(a: Any) -> np.ndarray | None:
+            return None if a is None else np.ascontiguousarray(a, dtype=np.int64).ravel()
+
+        groups, exclude_group = as_int(groups), as_int(exclude_group)
+        if groups is not None:
+            codes, groups = np.unique(groups, return_inverse=True)
+            groups = np.ascontiguousarray(groups, dtype=np.int64).ravel()
+            if exclude_group is not None:
+                rank = np.searchsorted(codes, exclude_group).clip(max=codes.size - 1)
+                exclude_group = np.where(codes[rank] == exclude_group, rank, -1)
+        limit = None if max_per_group is None else int(max_per_group)
+        return cls(groups, as_int(exclude), exclude_group, limit)
 
     def take(self, rows: Any) -> _Rules:
         """The rules of the targets `rows`."""
@@ -910,105 +967,243 @@ class _Rules(NamedTuple):
         )
 
 
-def _kth_before(used: np.ndarray, d: np.ndarray, d_last: np.ndarray, k: int) -> np.ndarray:
-    """Whether `k` candidates are used, the k-th nearer than `d_last` (r, 1)."""
-    last = used.shape[1] - 1 - np.argmax(used[:, ::-1], axis=1)
-    full = np.count_nonzero(used, axis=1) >= k
-    return full & (d[np.arange(used.shape[0]), last] < d_last[:, 0])
+class _Output(NamedTuple):
+    """The arrays a selection writes to, and the output row of each target at hand."""
+
+    index: np.ndarray
+    distance: np.ndarray
+    distance_m: np.ndarray
+    count: np.ndarray
+    rows: np.ndarray = np.empty(0, dtype=np.int64)
 
 
-def _put_used(
-    index: np.ndarray,
-    distance: np.ndarray,
-    rows: np.ndarray,
-    i: np.ndarray,
-    d: np.ndarray,
-    used: np.ndarray,
-) -> None:
-    """Write the used candidates of each target, in order, to row `rows[j]` of the outputs."""
-    k = index.shape[1]
-    count = np.count_nonzero(used, axis=1)
-    # Flat position of every used candidate: its row's start plus its rank in the row.
-    start = np.repeat(rows * k - (np.cumsum(count) - count), count)
-    flat = start + np.arange(int(count.sum()))
-    np.put(index, flat, i[used])
-    np.put(distance, flat, d[used])
+def _octant(data: np.ndarray, s: int, nd: int, t0: float, t1: float, t2: float) -> int:
+    """Octant of sample `s` around a target at (t0, t1, t2): bit a set if >= along axis a."""
+    sector = 1 if data[s, 0] >= t0 else 0
+    if nd > 1 and data[s, 1] >= t1:
+        sector += 2
+    if nd > 2 and data[s, 2] >= t2:
+        sector += 4
+    return sector
 
 
-def _greedy_by_column(
-    eligible: np.ndarray, limits: list[tuple[np.ndarray, int]], k: int
-) -> np.ndarray:
+def _greedy_rows(
+    i, d, d_last, complete, t, data, mins, maxes, groups, exclude, exclude_group,
+    octant_limit, group_limit, k, counts, fetched, xyz, rows,
+    out_index, out_distance, out_metres, out_count,
+):  # pragma: no cover - compiled (the tests run it through the search)
     """
-    The greedy pass with several limits, one candidate column at a time.
+    The greedy pass of every target over its candidates, and the test of its answer.
 
-    With one limit the first `limit` eligible candidates of each key are used, a
-    rank; with two (octant and hole) a refusal by one frees a place under the other,
-    so the pass goes column by column, nearest first, each column for every target at
-    once, keeping per-target counts of used samples by key (keys relabelled 0, 1, ...
-    within each row). The loop runs over pool ranks, not over targets.
+    Candidates ``i``, ``d`` (r, q) per target, sorted by distance (sorted here in
+    place so that equal distances go in order of sample index), missing ones last
+    (index n). Every sample that is not a candidate is at least ``d_last`` (r,) away;
+    ``complete`` (r,) marks the targets whose candidates hold every sample within the
+    radius. ``t`` and ``xyz``: the targets in the search frame and in metres; ``data``:
+    the samples in the search frame (d columns), then in metres (d more columns, none
+    for an isotropic search: metric distances are then the search distances);
+    ``mins``, ``maxes``: their bounding box in the search frame.
+
+    Rules (empty arrays and zero limits: no such rule): ``exclude`` (r,) one sample
+    and ``exclude_group`` (r,) one group per target left out; ``groups`` (n,) group
+    codes 0, 1, ... (a count per code is kept); at most ``octant_limit`` used samples
+    per octant and ``group_limit`` per group, ``k`` in all. ``counts`` (r, 2**d): upper
+    bounds on the samples within the radius in each octant (-1: unknown); ``fetched``
+    (r, 2**d): octants whose every sample within the radius is among the candidates.
+
+    A target is final (its answer is the exhaustive search's) when its candidates are
+    complete, or the k-th sample used is nearer than ``d_last``, or every octant is
+    settled (see NeighbourSearch.query). The final ones are written, whole and padded,
+    to row ``rows[j]`` of the outputs; a row that is not final may be written in part
+    and is overwritten once final. Returns final (r,) and settled (r, 2**d; empty
+    without octants).
     """
-    r, q = eligible.shape
-    rows = np.arange(r)
-    tables = []
-    for key, limit in limits:
-        labels, n_labels = _row_labels(key)
-        tables.append((np.ascontiguousarray(labels.T), np.zeros((r, n_labels), np.int32), limit))
-    columns = np.ascontiguousarray(eligible.T)
-    used = np.zeros((q, r), dtype=bool)
-    total = np.zeros(r, dtype=np.int32)
-    for j in range(q):
-        ok = columns[j] & (total < k)
-        for labels, count, limit in tables:
-            ok &= count[rows, labels[j]] < limit
-        for labels, count, _ in tables:
-            count[rows, labels[j]] += ok
-        total += ok
-        used[j] = ok
-    return used.T
+    r, q = i.shape
+    n = data.shape[0]
+    nd = t.shape[1]
+    n_sectors = 1 << nd
+    octants = octant_limit > 0
+    by_group = group_limit > 0
+    grouped = by_group or exclude_group.size > 0
+    plain = not (octants or grouped or exclude.size > 0)  # every candidate used in turn
+    metric = data.shape[1] > nd
+    n_groups = groups.max() + 1 if by_group else 0
+    final = np.zeros(r, dtype=np.bool_)
+    settled = np.zeros((r if octants else 0, n_sectors), dtype=np.bool_)
+    # Contiguous parts of the targets, each with its own scratch space; a few per thread.
+    n_parts = min(r, 256)
+    for part in prange(n_parts):
+        seen = np.zeros(n_sectors, dtype=np.int64)  # candidates per octant
+        taken = np.zeros(n_sectors, dtype=np.int64)  # used samples per octant
+        early = np.zeros(n_sectors, dtype=np.int64)  # the same, nearer than d_last
+        group_used = np.zeros(n_groups, dtype=np.int64)  # used samples per group
+        touched = np.empty(k, dtype=np.int64)  # the groups with used samples
+        for j in range(part * r // n_parts, (part + 1) * r // n_parts):
+            # Equal distances in order of sample index: insertion within runs of ties.
+            for c in range(1, q):
+                if d[j, c] == d[j, c - 1] and i[j, c - 1] > i[j, c]:
+                    s = i[j, c]
+                    x = c
+                    while x > 0 and d[j, x - 1] == d[j, c] and i[j, x - 1] > s:
+                        i[j, x] = i[j, x - 1]
+                        x -= 1
+                    i[j, x] = s
+            row = rows[j]
+            d_far = d_last[j]
+            t0 = t[j, 0]
+            t1 = t[j, 1] if nd > 1 else 0.0
+            t2 = t[j, 2] if nd > 2 else 0.0
+            used = 0
+            if plain:  # the first k candidates
+                while used < min(q, k) and i[j, used] < n:
+                    used += 1
+                done = complete[j] or (used == k and d[j, k - 1] < d_far)
+                if done:
+                    for col in range(used):
+                        out_index[row, col] = i[j, col]
+                        out_distance[row, col] = d[j, col]
+            else:
+                seen[:] = 0
+                taken[:] = 0
+                early[:] = 0
+                n_touched = 0
+                stop = q  # the candidates from `stop` on are not looked at
+                for c in range(q):
+                    s = i[j, c]
+                    if s >= n or used == k:
+                        stop = c
+                        break
+                    sector = 0
+                    if octants:  # bit a set: at or above the target along axis a
+                        sector = _octant(data, s, nd, t0, t1, t2)
+                        seen[sector] += 1
+                    if exclude.size > 0 and s == exclude[j]:
+                        continue
+                    g = 0
+                    if grouped:
+                        g = groups[s]
+                        if exclude_group.size > 0 and g == exclude_group[j]:
+                            continue
+                        if by_group and group_used[g] >= group_limit:
+                            continue
+                    if octants:
+                        if taken[sector] >= octant_limit:
+                            continue
+                        taken[sector] += 1
+                        if d[j, c] < d_far:
+                            early[sector] += 1
+                    if by_group:
+                        if group_used[g] == 0:
+                            touched[n_touched] = g
+                            n_touched += 1
+                        group_used[g] += 1
+                    out_index[row, used] = s
+                    out_distance[row, used] = d[j, c]
+                    used += 1
+                for h in range(n_touched):  # clean for the next target
+                    group_used[touched[h]] = 0
+                done = complete[j] or (used == k and out_distance[row, k - 1] < d_far)
+                if not done and octants:
+                    for c in range(stop, q):  # the other candidates seen in each octant
+                        s = i[j, c]
+                        if s >= n:
+                            break
+                        seen[_octant(data, s, nd, t0, t1, t2)] += 1
+                    done = True
+                    for sector in range(n_sectors):
+                        ok = early[sector] >= octant_limit
+                        ok = ok or (counts[j, sector] >= 0 and seen[sector] >= counts[j, sector])
+                        ok = ok or (fetched.shape[0] > 0 and fetched[j, sector])
+                        for a in range(nd):  # beyond the bounding box of the samples
+                            if (sector >> a) & 1:
+                                ok = ok or t[j, a] > maxes[a]
+                            else:
+                                ok = ok or t[j, a] <= mins[a]
+                        settled[j, sector] = ok
+                        done = done and ok
+            if done:
+                final[j] = True
+                out_count[row] = used
+                if metric:
+                    for col in range(used):
+                        s = out_index[row, col]
+                        square = 0.0
+                        for a in range(nd):
+                            diff = data[s, nd + a] - xyz[j, a]
+                            square += diff * diff
+                        out_metres[row, col] = np.sqrt(square)
+                else:
+                    for col in range(used):
+                        out_metres[row, col] = out_distance[row, col]
+                for col in range(used, k):
+                    out_index[row, col] = -1
+                    out_distance[row, col] = np.inf
+                    out_metres[row, col] = np.inf
+    return final, settled
 
 
-def _row_labels(key: np.ndarray) -> tuple[np.ndarray, int]:
-    """Keys relabelled 0, 1, ... in order of value within each row, and the most labels."""
-    r, q = key.shape
-    order = np.argsort(key, axis=1, kind="stable")
-    ordered = np.take_along_axis(key, order, axis=1)
-    new = np.ones((r, q), dtype=np.int32)
-    new[:, 0] = 0
-    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    labels = np.empty((r, q), dtype=np.int32)
-    np.put_along_axis(labels, order, np.cumsum(new, axis=1, dtype=np.int32), axis=1)
-    return labels, int(labels.max()) + 1 if labels.size else 1
-
-
-class _RankInKey:
+def _merge_fetched(
+    i, d, d_last, got, first, octant, t, data, radius, extra
+):  # pragma: no cover - compiled (the tests run it through the search)
     """
-    For candidates in rows, how many come before each with the same key.
+    Candidates of a full pool (r, p) followed by the samples of its fetched octants.
 
-    `key` (r, p) holds a key per candidate (octant, hole), candidates nearest first.
-    Called without argument, the rank counts every candidate of the same key to the
-    left in the row; called with a boolean `chosen` (r, p), only the chosen ones. The
-    per-row sort by key is done once.
+    ``got`` holds, per (target, octant) pair, the samples of the octant's cube (index
+    n: none); the pairs of target j are ``first[j]:first[j + 1]``, ``octant`` gives
+    each pair's octant. A fetched sample is kept when it lies in that octant, within
+    the radius, and not nearer than ``d_last`` (nearer ones are in the pool); at
+    exactly ``d_last`` only when the pool does not hold it. The kept ones follow the
+    pool, by distance then sample index, with the distances computed as the tree does
+    (square root of the sum of squares, axis by axis). Returns index and distance
+    (r, p + extra), padded with n and inf.
     """
-
-    def __init__(self, key: np.ndarray) -> None:
-        r, p = key.shape
-        self.order = np.argsort(key, axis=1, kind="stable")
-        ordered = np.take_along_axis(key, self.order, axis=1)
-        first = np.ones((r, p), dtype=bool)
-        first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-        self.position = np.arange(p, dtype=np.int32)
-        self.start = np.maximum.accumulate(np.where(first, self.position, 0), axis=1)
-
-    def __call__(self, chosen: np.ndarray | None = None) -> np.ndarray:
-        if chosen is None:
-            before = self.position - self.start
-        else:
-            c = np.take_along_axis(chosen, self.order, axis=1).astype(np.int32)
-            before = np.cumsum(c, axis=1, dtype=np.int32) - c
-            before -= np.take_along_axis(before, self.start, axis=1)
-        rank = np.empty_like(before)
-        np.put_along_axis(rank, self.order, before, axis=1)
-        return rank
+    r, p = i.shape
+    n = data.shape[0]
+    nd = t.shape[1]
+    i2 = np.full((r, p + extra), n, dtype=np.int64)
+    d2 = np.full((r, p + extra), np.inf)
+    for j in prange(r):
+        i2[j, :p] = i[j]
+        d2[j, :p] = d[j]
+        d_far = d_last[j]
+        end = p
+        for pair in range(first[j], first[j + 1]):
+            for c in range(got.shape[1]):
+                s = got[pair, c]
+                if s >= n:
+                    break
+                square = 0.0
+                sector = 0
+                for a in range(nd):
+                    diff = data[s, a] - t[j, a]
+                    square += diff * diff
+                    if diff >= 0:
+                        sector |= 1 << a
+                dist = np.sqrt(square)
+                if sector != octant[pair] or dist > radius or dist < d_far:
+                    continue
+                if dist == d_far:  # the pool may hold it
+                    held = False
+                    for x in range(p - 1, -1, -1):
+                        if d[j, x] < d_far:
+                            break
+                        if i[j, x] == s:
+                            held = True
+                            break
+                    if held:
+                        continue
+                i2[j, end] = s
+                d2[j, end] = dist
+                end += 1
+        if end - p > 1:
+            ids = i2[j, p:end].copy()
+            dists = d2[j, p:end].copy()
+            by_index = np.argsort(ids)
+            ids, dists = ids[by_index], dists[by_index]
+            order = np.argsort(dists, kind="mergesort")  # stable: ties stay by index
+            i2[j, p:end] = ids[order]
+            d2[j, p:end] = dists[order]
+    return i2, d2
 
 
 def _to_frame(xyz: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
