@@ -165,3 +165,15 @@ def test_errors() -> None:
         cross_validate(InverseDistance(), coords, np.ones((3, 2)))
     with pytest.raises(InputError, match="one hole id per sample"):
         cross_validate(InverseDistance(), coords, [1.0, 2.0, 3.0], holes=["a", "b"], by="hole")
+
+
+def test_an_estimator_without_the_hooks_is_refused_by_name() -> None:
+    class PredictOnly:
+        def get_params(self):
+            return {}
+
+        def fit(self, coords, values, *, holes=None):
+            return self
+
+    with pytest.raises(InputError, match="PredictOnly has no neighbours, predict_neighbours"):
+        cross_validate(PredictOnly(), [[0.0], [1.0]], [1.0, 2.0])

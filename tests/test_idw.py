@@ -253,3 +253,21 @@ def test_progress_callable_sees_every_chunk():
     idw.predict(np.random.default_rng(1).uniform(0, 100, (25, 2)), chunk_size=10,
                 progress=lambda done, total: calls.append((done, total)))
     assert calls == [(10, 25), (20, 25), (25, 25)]
+
+
+def test_the_public_hooks_give_predict_s_numbers() -> None:
+    """neighbours() + predict_neighbours() is predict(), for both baseline estimators."""
+    rng = np.random.default_rng(5)
+    samples = rng.uniform(0, 100, (50, 2))
+    values = rng.lognormal(0, 0.5, (50, 2))
+    targets = rng.uniform(0, 100, (30, 2))
+    for est in (InverseDistance(power=1.5, neighbourhood=Neighbourhood(6, radius=30.0)),
+                NearestSample(radius=12.0)):
+        fitted = est.fit(samples, values)
+        expected, diag = fitted.predict(targets, return_diagnostics=True)
+        got, got_diag = fitted.predict_neighbours(targets, fitted.neighbours(targets),
+                                                  diagnostics=True)
+        np.testing.assert_array_equal(got, expected)
+        for key in diag:
+            np.testing.assert_array_equal(got_diag[key], diag[key])
+        assert fitted.search_rules() == fitted.search_.neighbourhood

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -466,7 +468,8 @@ def test_singular_unbounded_system_raises() -> None:
     from raremin.geostats import kriging as module
 
     k = Kriging(model, Neighbourhood(3)).fit([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]], [1.0, 2, 3])
-    k._reduced = [np.zeros_like(r) for r in k._reduced]  # every sample at one place
+    # every sample at one place (the reduced coordinates the kernel reads)
+    k._system = k._system._replace(samples=np.zeros_like(k._system.samples))
     with pytest.raises(ConvergenceError, match="target 0 at .* singular"):
         k.predict([[0.5, 0.5]])
     assert module.PIVOT_TOLERANCE < 1e-10
@@ -523,7 +526,7 @@ def test_max_per_hole_is_respected_and_matches_brute_force() -> None:
     kriging = Kriging(model, Neighbourhood(max_samples=12), max_per_hole=2)
     est, diag = kriging.fit(samples, values, holes=holes).predict(targets,
                                                                   return_diagnostics=True)
-    found = kriging._neighbours(targets)
+    found = kriging.neighbours(targets)
     for j, t in enumerate(targets):
         order = np.argsort(np.linalg.norm(samples - t, axis=1), kind="stable")
         chosen, per = [], {}
@@ -602,3 +605,208 @@ def test_discretisation_is_bounded():
     kriging = Kriging(model, block_size=(5.0, 5.0, 5.0), discretisation=(100, 100, 100))
     with pytest.raises(InputError, match=r"100 x 100 x 100 makes 1,000,000 points per block"):
         kriging.fit([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], [1.0, 2.0])
+
+
+# ------------------------------------------------------------------ compiled kernel
+
+
+def anchor_data():
+    rng = np.random.default_rng(42)
+    xyz = rng.uniform(0, 1, (3000, 3)) * [5000.0, 5000.0, 300.0]
+    vals = rng.lognormal(-2.0, 0.8, 3000)
+    targets = rng.uniform(0, 1, (6, 3)) * [5000.0, 5000.0, 300.0]
+    return xyz, vals, targets
+
+
+def test_same_numbers_as_the_batched_numpy_solver_it_replaced() -> None:
+    """
+    Estimates and diagnostics of raremin 0.x's batched numpy solver (the values below
+    were printed by it, 17 digits) are reproduced to 1e-10: 3D ordinary point kriging
+    with 32 neighbours in an anisotropic search, and simple block kriging with a
+    nested anisotropic model.
+    """
+    xyz, vals, targets = anchor_data()
+    ranges = (2000.0, 2000.0, 100.0)
+    model = VariogramModel(0.1, [Structure("spherical", 0.9, ranges)])
+    kriging = Kriging(model, Neighbourhood(max_samples=32, ranges=ranges, radius=np.inf))
+    est, diag = kriging.fit(xyz, vals).predict(targets, return_diagnostics=True)
+    np.testing.assert_allclose(est, [0.12033444503384134, 0.22748344440878654,
+                                     0.12262330365012009, 0.10425571347423193,
+                                     0.0696972341529973, 0.24413783186070773], rtol=1e-10)
+    np.testing.assert_allclose(diag["variance"], [0.2762332128756435, 0.34717175358008606,
+                                                  0.2734227046712122, 0.21901651168245487,
+                                                  0.25785643743208675, 0.24888288234331196],
+                               rtol=1e-10)
+    np.testing.assert_allclose(diag["lagrange"], [0.01164256481231428, 0.00412805040425709,
+                                                  -0.00044343093841568, 0.01221805635244031,
+                                                  0.01807596051854178, 0.01587891029871842],
+                               rtol=1e-10, atol=1e-13)
+    nested = VariogramModel(0.05, [
+        Structure("spherical", 0.6, (900.0, 500.0, 80.0), (30.0, -10.0, 5.0)),
+        Structure("exponential", 0.35, 3000.0),
+    ])
+    sk = Kriging(nested, Neighbourhood(max_samples=20), kind="simple", mean=0.15,
+                 block_size=(50.0, 50.0, 10.0))
+    est, diag = sk.fit(xyz, vals).predict(targets, return_diagnostics=True)
+    np.testing.assert_allclose(est, [0.06577727407898289, 0.08622915120585241,
+                                     0.18151940541969747, 0.0912796733996328,
+                                     0.1810900696894521, 0.1974144142912202], rtol=1e-10)
+    np.testing.assert_allclose(diag["variance"], [0.31194661486899955, 0.4954773539881998,
+                                                  0.16965983016754516, 0.20361589615202957,
+                                                  0.3028181032405173, 0.17025956618126237],
+                               rtol=1e-10)
+    np.testing.assert_array_equal(diag["slope"], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "block", "model", "k"),
+    [
+        ("ordinary", None, SPHERICAL, 32),
+        ("ordinary", None, NESTED_3D, 64),
+        ("simple", None, NESTED_3D, 20),
+        ("ordinary", (30.0, 20.0, 10.0), NESTED_3D, 16),
+        ("simple", (30.0, 20.0, 10.0), SPHERICAL, 9),
+        ("ordinary", None, VariogramModel(0.2, [Structure("linear", 0.01)]), 12),
+        ("ordinary", (30.0, 20.0, 10.0),
+         VariogramModel(0.2, [Structure("linear", 0.01), Structure("cubic", 1.0, 300.0)]), 12),
+    ],
+)
+def test_kernel_equals_a_dense_solve_per_target(kind, block, model, k) -> None:
+    samples, values, targets = random_data(3, n=400, m=60, seed=21, extent=600.0)
+    targets[:3] = samples[:3]  # on samples: the nugget in the right-hand side
+    nb = Neighbourhood(max_samples=k, radius=170.0)  # padded targets among full ones
+    kwargs = {"kind": kind, "mean": 1.2} if kind == "simple" else {}
+    kriging = Kriging(model, nb, block_size=block, discretisation=(2, 3, 2), **kwargs)
+    table = np.column_stack([values, np.sqrt(values)])
+    est, diag = kriging.fit(samples, table).predict(targets, return_diagnostics=True)
+    found = kriging.search_.query(targets)
+    assert (found.count < k).any() and (found.count > 1).any()
+    offsets = None
+    if block is not None:
+        axes = [(np.arange(p) + 0.5) / p * b - b / 2 for b, p in zip(block, (2, 3, 2),
+                                                                        strict=True)]
+        offsets = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+    for j in range(len(targets)):
+        use = found.index[j, : found.count[j]]
+        for c in range(2):
+            ref = brute_krige(model, samples[use], table[use, c], targets[j], kind, 1.2, offsets)
+            assert est[j, c] == pytest.approx(ref[0], rel=1e-10, abs=1e-12)
+        assert diag["variance"][j] == pytest.approx(ref[1], rel=1e-10, abs=1e-12)
+        if kind == "ordinary":
+            assert diag["lagrange"][j] == pytest.approx(ref[3], rel=1e-9, abs=1e-12)
+
+
+def test_results_do_not_depend_on_chunks_batches_or_threads(monkeypatch) -> None:
+    from raremin.geostats import _system
+
+    samples, values, targets = random_data(3, n=300, m=1500, seed=22, extent=500.0)
+    nb = Neighbourhood(max_samples=24, radius=120.0, min_samples=3)
+    kriging = Kriging(NESTED_3D, nb).fit(samples, values)
+    est, diag = kriging.predict(targets, return_diagnostics=True)
+    monkeypatch.setattr(_system, "MIN_TARGETS_PER_THREAD", 16)
+    monkeypatch.setattr(_system, "threads", lambda: 3)
+    for chunk in (1, 37, 5000):
+        est2, diag2 = kriging.predict(targets, return_diagnostics=True, chunk_size=chunk)
+        np.testing.assert_array_equal(est2, est)  # bit for bit
+        for key in diag:
+            np.testing.assert_array_equal(diag2[key], diag[key])
+    reordered = kriging.predict(targets[::-1])[::-1]
+    np.testing.assert_array_equal(reordered, est)
+
+
+def test_singular_target_is_named_across_chunks() -> None:
+    model = VariogramModel(0.0, [Structure("gaussian", 1.0, 100.0)])
+    samples = np.array([[0.0, 0.0], [1e-7, 0.0], [50.0, 0.0], [0.0, 60.0], [500.0, 500.0],
+                        [520.0, 480.0]])
+    kriging = Kriging(model, Neighbourhood(max_samples=3)).fit(samples, np.arange(6.0))
+    targets = [[480.0, 520.0], [490.0, 500.0], [500.0, 490.0], [5.0, 5.0], [510.0, 500.0]]
+    with pytest.raises(ConvergenceError, match=r"target 3 at \(5, 5\) with 3 samples"):
+        kriging.predict(targets, chunk_size=2)
+
+
+def test_the_kernel_compiles_lazily_and_is_cached(tmp_path) -> None:
+    """
+    No compilation at import; fit starts it; a later process loads numba's cache, and
+    a change in the code the kernel calls (its fingerprint) compiles it anew.
+    """
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "import raremin\n"
+        "from raremin.geostats import _system\n"
+        "from raremin.geostats.kriging import Kriging\n"
+        "from raremin.geostats.models import Structure, VariogramModel\n"
+        "assert not _system._kernels, 'compiled at import'\n"
+        "k = Kriging(VariogramModel(0.1, [Structure('cubic', 1.0, 5.0)]))\n"
+        "k.fit(np.arange(12.0).reshape(6, 2), np.arange(6.0))\n"
+        "assert set(_system._kernels) == {True}\n"
+        "stats = _system.kernel(True).stats\n"
+        "from raremin.geostats.neighbourhood import Neighbours\n"
+        "found = Neighbours(np.array([[0, 1, 2]]), np.ones((1, 3)), np.ones((1, 3)),\n"
+        "                   np.array([3]))\n"
+        "est = k.predict_neighbours([[1.0, 2.0]], found)[0][0, 0]\n"
+        "print(sum(stats.cache_hits.values()), float(est))\n"
+        "if len(sys.argv) > 1:\n"
+        "    _system._fingerprint = lambda: 12345\n"
+        "    print(sum(_system._compile(True).stats.cache_hits.values()))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", script, *extra], capture_output=True,
+                           text=True, env=env, timeout=600) for extra in ([], ["edit"])]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    first, second = (run.stdout.split() for run in runs)
+    assert list(tmp_path.rglob("*.nbi")), "numba wrote no cache index"
+    assert first[0] == "0" and second[0] == "1"  # compiled, then loaded
+    assert first[1] == second[1]  # the same estimate
+    assert second[2] == "0"  # another fingerprint: not loaded, compiled
+
+
+_FORK_SCRIPT = """
+import multiprocessing
+import numpy as np
+from scipy.spatial import cKDTree
+from raremin.geostats.kriging import Kriging
+from raremin.geostats.models import Structure, VariogramModel
+from raremin.geostats.neighbourhood import Neighbours
+
+rng = np.random.default_rng(23)
+samples = rng.uniform(0, 1000, (200, 2))
+targets = rng.uniform(0, 1000, (3000, 2))
+model = VariogramModel(0.1, [Structure("spherical", 0.9, 400.0)])
+kriging = Kriging(model).fit(samples, rng.lognormal(0, 0.6, 200))
+d, i = cKDTree(samples).query(targets, k=12)  # the kernel alone, not the search
+found = Neighbours(i, d, d, np.full(len(targets), 12))
+
+def child(_):
+    return kriging.predict_neighbours(targets, found)[0]
+
+expected = child(0)  # the parent's pool of threads now exists
+with multiprocessing.get_context("fork").Pool(1) as pool:
+    got = pool.map_async(child, [0]).get(timeout=60)[0]
+assert np.array_equal(got, expected)
+print("ok")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork start method")
+def test_kriging_in_a_forked_child_uses_fresh_threads() -> None:
+    """A forked child (multiprocessing on Linux) gets its own pool of threads."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", _FORK_SCRIPT], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+@pytest.mark.parametrize(("setting", "most"), [("1", 1), ("", None), ("x", None)])
+def test_threads_respect_numba_num_threads(monkeypatch, setting, most) -> None:
+    from raremin.geostats import _system
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", setting)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert _system.threads() == (most or cpus)

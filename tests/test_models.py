@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from raremin.errors import InputError
-from raremin.geostats.models import Structure, VariogramModel
+from raremin.geostats.models import (
+    SHAPES,
+    Structure,
+    VariogramModel,
+    _unit_covariance,
+    _unit_gamma,
+)
 
 
 @pytest.mark.parametrize(
@@ -87,3 +93,47 @@ def test_nested_sum_and_reduced_coordinates():
 def test_bad_models_raise(build, match):
     with pytest.raises(InputError, match=match):
         build()
+
+
+SHAPE_CASES = [(code, shape) for code, shape in enumerate(SHAPES)]
+
+
+@pytest.mark.parametrize(("code", "shape"), SHAPE_CASES)
+def test_each_shape_has_one_variogram_and_one_covariance(code, shape):
+    """Covariance of h**2 and variogram of h are the same shape: C = 1 - g (or -h)."""
+    h = np.concatenate([np.linspace(0.0, 3.0, 301), [1e-8, 0.999999, 1.000001, 50.0]])
+    gamma = _unit_gamma(shape, h)
+    cov = _unit_covariance(code, h * h)
+    if shape == "linear":
+        np.testing.assert_allclose(cov, -h, rtol=1e-15)
+    else:
+        np.testing.assert_allclose(cov + gamma, 1.0, rtol=0, atol=4e-16)
+        assert cov[0] == 1.0 and gamma[0] == 0.0
+    assert _unit_covariance(code, 0.25) == pytest.approx(float(_unit_covariance(
+        code, np.array([0.25]))[0]), rel=0)  # scalars and arrays alike
+
+
+@pytest.mark.parametrize(("code", "shape"), SHAPE_CASES)
+def test_the_compiled_shapes_give_numpy_s_numbers(code, shape):
+    """The kriging kernel compiles the very functions numpy runs (numba, lazily)."""
+    from raremin.geostats import _system
+
+    numba = _system.register()
+    h2 = np.linspace(0.0, 4.0, 97)
+    compiled = numba.njit(lambda c, x: _unit_covariance(c, x))
+    fast = np.array([compiled(code, x) for x in h2])
+    # sqrt, min and arithmetic round alike; exp may differ in its last bit
+    np.testing.assert_allclose(fast, _unit_covariance(code, h2), rtol=4e-16, atol=1e-300)
+
+
+def test_covariance_equals_sill_minus_gamma_and_needs_a_sill():
+    m = VariogramModel(0.1, [Structure("spherical", 0.5, (300.0, 100.0, 20.0), (40.0, -10.0, 0)),
+                             Structure("gaussian", 0.3, 150.0),
+                             Structure("exponential", 0.2, (500.0, 400.0, 50.0))])
+    lags = np.random.default_rng(1).normal(0, 150, (200, 3))
+    lags[0] = 0.0
+    np.testing.assert_allclose(m.covariance(lags), m.sill - m.gamma(lags), rtol=1e-13,
+                               atol=1e-15)
+    assert m.covariance(lags)[0] == pytest.approx(1.1)
+    with pytest.raises(InputError, match="no sill and no covariance"):
+        VariogramModel(0.0, [Structure("linear", 1.0)]).covariance(lags)

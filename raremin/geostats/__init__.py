@@ -7,6 +7,9 @@ Modules
     :class:`Neighbourhood` (search rules: number of samples, radius, anisotropic
     ellipsoid, octants), :class:`NeighbourSearch` (one KD-tree, chunked queries),
     :class:`Neighbours` (query result) and :func:`anisotropy_matrix`.
+:mod:`raremin.geostats.base`
+    :class:`Estimator`: the contract of every estimator (``fit``/``predict``,
+    ``neighbours``/``predict_neighbours``) and their base class.
 :mod:`raremin.geostats.idw`
     Baseline estimators with ``fit``/``predict``: :class:`InverseDistance` and
     :class:`NearestSample`.
@@ -31,6 +34,7 @@ array([1.5])
 """
 
 from .autovariogram import AutoVariogram, auto_variogram
+from .base import Estimator
 from .crossval import CrossValidation, cross_validate
 from .declustering import (
     CellDeclusteringResult,
@@ -55,6 +59,7 @@ __all__ = [
     "auto_variogram",
     "CellDeclusteringResult",
     "CrossValidation",
+    "Estimator",
     "Kriging",
     "cross_validate",
     "ExperimentalVariogram",

@@ -1,12 +1,17 @@
 """
 Cross-validation: leave each sample (or each hole) out and estimate it from the others.
 
-:func:`cross_validate` works with every raremin neighbourhood estimator
-(:class:`~raremin.geostats.kriging.Kriging`,
-:class:`~raremin.geostats.idw.InverseDistance`,
-:class:`~raremin.geostats.idw.NearestSample`) through the estimators' shared hooks:
-the estimator is fitted once on all samples, and each sample is re-estimated from a
-neighbourhood that leaves it (or its whole hole) out, for all samples at once.
+:func:`cross_validate` works with every estimator that keeps the contract of
+:class:`~raremin.geostats.base.Estimator` (raremin's
+:class:`~raremin.geostats.kriging.Kriging`,
+:class:`~raremin.geostats.idw.InverseDistance` and
+:class:`~raremin.geostats.idw.NearestSample`, or your own) through its public hooks
+only: the estimator is fitted once on all samples, and each sample is re-estimated from
+a neighbourhood that leaves it (or its whole hole) out
+(:meth:`~raremin.geostats.base.Estimator.neighbours` and
+:meth:`~raremin.geostats.base.Estimator.predict_neighbours`), for all samples at once,
+or by the estimator's own shortcut
+(:meth:`~raremin.geostats.base.Estimator.leave_out`).
 
 Examples
 --------
@@ -30,12 +35,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._local import _check_values, _LocalEstimator
+from ._local import _check_values
 from .neighbourhood import DEFAULT_CHUNK_SIZE, _check_coords, _check_int
 
 __all__ = ["CrossValidation", "cross_validate"]
 
 _BY = ("sample", "hole")
+
+#: The methods cross-validation calls (see raremin.geostats.base).
+_CONTRACT = ("get_params", "fit", "neighbours", "predict_neighbours")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,8 +147,11 @@ def cross_validate(
 
     Parameters
     ----------
-    estimator : Kriging, InverseDistance or NearestSample
-        The estimator, with its parameters; it is cloned, not modified.
+    estimator : Estimator
+        The estimator, with its parameters (Kriging, InverseDistance, NearestSample,
+        or anything that keeps the contract of
+        :class:`~raremin.geostats.base.Estimator`); it is not modified: a new one is
+        built from its ``get_params()``.
     coords : array_like, shape (n, d)
         Sample coordinates, metres.
     values : array_like, shape (n,)
@@ -169,8 +180,9 @@ def cross_validate(
     Raises
     ------
     InputError
-        An estimator other than raremin's neighbourhood estimators, 2-D values,
-        ``by="hole"`` without holes, bad inputs.
+        An estimator without the methods of the contract (``get_params``, ``fit``,
+        ``neighbours``, ``predict_neighbours``), 2-D values, ``by="hole"`` without
+        holes, bad inputs.
 
     Notes
     -----
@@ -179,10 +191,12 @@ def cross_validate(
     (``by="hole"``): the KD-tree is queried for ``max_samples`` plus one (or plus
     the largest hole) candidates and the left-out ones are dropped, for all samples
     at once, which equals refitting without them. Per-hole limits and octants are
-    applied after the exclusion. With ``global_search=True`` kriging, the shortcut
-    of Dubrule (1983) gives the same results from one inverse of the kriging matrix:
-    errors ``-r_i / B_ii`` and variances ``1 / B_ii`` (``B`` the inverse, ``r = B
-    z``), and the block version ``-(B_GG)^-1 r_G`` for a hole ``G``.
+    applied after the exclusion. An estimator's
+    :meth:`~raremin.geostats.base.Estimator.leave_out` may give the same results
+    another way: with ``global_search=True`` kriging, the shortcut of Dubrule (1983)
+    from one inverse of the kriging matrix: errors ``-r_i / B_ii`` and variances
+    ``1 / B_ii`` (``B`` the inverse, ``r = B z``), and the block version
+    ``-(B_GG)^-1 r_G`` for a hole ``G``.
 
     Samples are points: a kriging estimator with ``block_size`` is cross-validated
     with point support. The simple kriging mean is the one fitted on all samples
@@ -215,10 +229,12 @@ def cross_validate(
     >>> bool(cv.summary["correlation"] > 0.9)
     True
     """
-    if not isinstance(estimator, _LocalEstimator):
+    lacking = [name for name in _CONTRACT if not callable(getattr(estimator, name, None))]
+    if lacking:
         raise InputError(
-            f"cross_validate needs a raremin neighbourhood estimator (Kriging, "
-            f"InverseDistance, NearestSample); got {type(estimator).__name__}"
+            f"cross_validate needs a neighbourhood estimator (Kriging, InverseDistance, "
+            f"NearestSample, or one keeping the contract of raremin.geostats.base."
+            f"Estimator); {type(estimator).__name__} has no {', '.join(lacking)}"
         )
     if by not in _BY:
         raise InputError(f"by must be 'sample' or 'hole'; got {by!r}")
@@ -239,34 +255,35 @@ def cross_validate(
     points = fitted.coords_
     n = points.shape[0]
     groups = fitted.holes_ if by == "hole" else None
-    if getattr(fitted, "global_search", False):
-        errors, variance = fitted._loo_global(groups)
-        estimate = fitted.values_ + errors[:, 0]
-        if groups is None:
-            used = np.full(n, n - 1, dtype=np.int64)
-        else:
-            used = n - np.bincount(groups)[groups]
+    shortcut = getattr(fitted, "leave_out", None)
+    result = shortcut(groups) if callable(shortcut) else None
+    if result is not None:
+        est, diag = result
+        estimate = np.asarray(est, dtype=float).reshape(n, -1)[:, 0]
+        variance = diag.get("variance")
+        used = np.asarray(diag["n_samples"])
     else:
         estimate = np.empty(n)
         variance = None
         used = np.empty(n, dtype=np.int64)
         for start in range(0, n, chunk):
             rows = np.arange(start, min(start + chunk, n))
-            found = fitted._neighbours(
+            found = fitted.neighbours(
                 points[rows],
                 exclude=rows if groups is None else None,
                 exclude_group=None if groups is None else groups[rows],
+                chunk_size=chunk,
             )
-            est, diag = fitted._predict_found(points[rows], found, True, start)
-            estimate[rows] = est[:, 0]
-            used[rows] = diag["n_samples"]
+            est, diag = fitted.predict_neighbours(points[rows], found, diagnostics=True)
+            estimate[rows] = np.asarray(est, dtype=float).reshape(rows.size, -1)[:, 0]
+            used[rows] = diag["n_samples"] if "n_samples" in diag else found.count
             if "variance" in diag:
                 if variance is None:
                     variance = np.empty(n)
                 variance[rows] = diag["variance"]
-    back = fitted._sample_group
+    back = fitted.sample_index_
     estimate = estimate[back]
-    variance = None if variance is None else variance[back]
+    variance = None if variance is None else np.asarray(variance)[back]
     return CrossValidation(
         value=vals,
         estimate=estimate,

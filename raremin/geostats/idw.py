@@ -4,8 +4,9 @@ Baseline point estimators: inverse distance weighting and the nearest sample.
 Both follow the scikit-learn contract: ``__init__`` only stores the parameters,
 :meth:`fit` validates the samples and returns the estimator, fitted attributes end in
 ``_``, and :meth:`predict` estimates any number of targets at once (chunked, no loop
-over targets). They share the interface that kriging estimators implement, so
-:func:`raremin.estimation.estimate` can use any of them.
+over targets). They are :class:`~raremin.geostats.base.Estimator` objects, like
+kriging, so :func:`raremin.estimation.estimate` and
+:func:`~raremin.geostats.crossval.cross_validate` can use any of them.
 
 Examples
 --------
@@ -20,11 +21,14 @@ array([200.])
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import check_finite
 from ..errors import InputError
-from ._local import _LocalEstimator
+from ._local import _distance_diagnostics
+from .base import Estimator
 from .neighbourhood import Neighbourhood, Neighbours
 
 __all__ = ["InverseDistance", "NearestSample"]
@@ -32,7 +36,8 @@ __all__ = ["InverseDistance", "NearestSample"]
 #: A target within this many metres of a sample takes that sample's value.
 EXACT_TOLERANCE_M = 1e-9
 
-class InverseDistance(_LocalEstimator):
+
+class InverseDistance(Estimator):
     """
     Inverse distance weighting (IDW): a weighted mean of the nearby samples.
 
@@ -91,8 +96,6 @@ class InverseDistance(_LocalEstimator):
     array([3])
     """
 
-    _param_names = ("power", "neighbourhood", "duplicates")
-
     def __init__(
         self,
         power: float = 2.0,
@@ -103,7 +106,18 @@ class InverseDistance(_LocalEstimator):
         self.neighbourhood = neighbourhood
         self.duplicates = duplicates
 
-    def _neighbourhood(self) -> Neighbourhood:
+    def search_rules(self) -> Neighbourhood:
+        """
+        The search: `neighbourhood`, or the 16 nearest samples; checks `power`.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import InverseDistance
+        >>> InverseDistance(power=-1).search_rules()
+        Traceback (most recent call last):
+        ...
+        raremin.errors.InputError: power must be >= 0; got -1 (2 is usual)
+        """
         power = float(check_finite(self.power, "power"))
         if power < 0:
             raise InputError(f"power must be >= 0; got {self.power!r} (2 is usual)")
@@ -112,8 +126,25 @@ class InverseDistance(_LocalEstimator):
             raise InputError(f"neighbourhood must be a Neighbourhood; got {nb!r}")
         return nb
 
-    def _combine(self, found: Neighbours, values: np.ndarray) -> np.ndarray:
-        index, distance, distance_m, count = found
+    def predict_neighbours(
+        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """
+        Weighted means of the values of known neighbours.
+
+        See :meth:`raremin.geostats.base.Estimator.predict_neighbours`; diagnostics
+        ``n_samples``, ``mean_distance_m`` and ``nearest_distance_m``.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import InverseDistance
+        >>> idw = InverseDistance(power=1).fit([[0.0], [3.0]], [1.0, 4.0])
+        >>> idw.predict_neighbours([[1.0]], idw.neighbours([[1.0]]))[0]
+        array([[2.]])
+        """
+        self._check_fitted()
+        values = self.values_.reshape(self.values_.shape[0], -1)
+        index, distance, distance_m, count = neighbours
         has = index >= 0
         neighbour_values = values[np.where(has, index, 0)]  # (m, k, c)
         hit = has & ((distance_m <= EXACT_TOLERANCE_M) | (distance <= 0))
@@ -130,10 +161,10 @@ class InverseDistance(_LocalEstimator):
         with np.errstate(divide="ignore", invalid="ignore"):
             estimates = np.einsum("mk,mkc->mc", weights, neighbour_values) / total[:, None]
         estimates[count < self.search_.neighbourhood.min_samples] = np.nan
-        return estimates
+        return estimates, (_distance_diagnostics(neighbours) if diagnostics else {})
 
 
-class NearestSample(_LocalEstimator):
+class NearestSample(Estimator):
     """
     The value of the nearest sample (polygonal or nearest-neighbour estimate).
 
@@ -171,17 +202,40 @@ class NearestSample(_LocalEstimator):
     array([1.2, 0.8, nan])
     """
 
-    _param_names = ("radius", "duplicates")
-
     def __init__(self, radius: float = np.inf, duplicates: str = "raise") -> None:
         self.radius = radius
         self.duplicates = duplicates
 
-    def _neighbourhood(self) -> Neighbourhood:
+    def search_rules(self) -> Neighbourhood:
+        """
+        The search: the nearest sample within `radius`.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import NearestSample
+        >>> NearestSample(radius=10.0).search_rules().max_samples
+        1
+        """
         return Neighbourhood(max_samples=1, min_samples=1, radius=self.radius)
 
-    def _combine(self, found: Neighbours, values: np.ndarray) -> np.ndarray:
-        nearest = found.index[:, 0]
+    def predict_neighbours(
+        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """
+        The value of the nearest known neighbour (NaN without one).
+
+        See :meth:`raremin.geostats.base.Estimator.predict_neighbours`.
+
+        Examples
+        --------
+        >>> from raremin.geostats.idw import NearestSample
+        >>> ns = NearestSample().fit([[0.0], [3.0]], [1.0, 4.0])
+        >>> ns.predict_neighbours([[2.0]], ns.neighbours([[2.0]]))[0]
+        array([[4.]])
+        """
+        self._check_fitted()
+        values = self.values_.reshape(self.values_.shape[0], -1)
+        nearest = neighbours.index[:, 0]
         estimates = values[np.where(nearest >= 0, nearest, 0)].astype(float, copy=True)
         estimates[nearest < 0] = np.nan
-        return estimates
+        return estimates, (_distance_diagnostics(neighbours) if diagnostics else {})

@@ -1,12 +1,12 @@
 """
 Kriging: simple and ordinary, point and block, from a search neighbourhood or global.
 
-:class:`Kriging` follows the estimator contract of
-:class:`~raremin.geostats.idw.InverseDistance` (``fit``/``predict``/``clone``), so
-:func:`raremin.estimation.estimate` and
+:class:`Kriging` is an :class:`~raremin.geostats.base.Estimator`
+(``fit``/``predict``/``clone``), so :func:`raremin.estimation.estimate` and
 :func:`raremin.geostats.crossval.cross_validate` take it as they take the baseline
 estimators. One implementation serves 1, 2 and 3 dimensions, simple (SK) and ordinary
-(OK) kriging, point and block support, and any number of value columns.
+(OK) kriging, point and block support, and any number of value columns; the systems
+themselves are solved by the functions of ``raremin.geostats._system``.
 
 Examples
 --------
@@ -28,95 +28,27 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.linalg
-from scipy.spatial.distance import cdist
 
 from .._validation import check_finite
-from ..errors import ConvergenceError, InputError
-from ._local import _distance_diagnostics, _LocalEstimator
-from .models import Structure, VariogramModel
+from ..errors import InputError
+from . import _system
+from ._local import _distance_diagnostics
+from .base import Estimator
+from .models import VariogramModel
 from .neighbourhood import DEFAULT_CHUNK_SIZE, Neighbourhood, Neighbours, _check_int
 
 __all__ = ["Kriging"]
 
 logger = logging.getLogger(__name__)
 
-#: A kriging system is numerically singular when the variance of a sample conditional
-#: on the samples before it (a squared Cholesky pivot) falls below this fraction of the
-#: covariance at lag zero (about 13 digits lost), or, for unbounded models with a global
-#: search, when the reciprocal condition number does.
-PIVOT_TOLERANCE = 1e-13
-
-#: Bytes of working memory per batch of neighbourhood systems solved together (about
-#: 1,900 targets of 32 neighbours); the batch axis is the contiguous one.
-BATCH_BYTES = 2**24
-
 #: Most points discretising one block (a guard before the block covariances are built).
 MAX_DISCRETISATION = 1000
 
-#: Bytes of right-hand sides per chunk of targets with a global search.
-GLOBAL_CHUNK_BYTES = 2**26
+#: A kriging system is numerically singular when a squared Cholesky pivot falls below
+#: this fraction of the covariance at lag zero (see ``raremin.geostats._system``).
+PIVOT_TOLERANCE = _system.PIVOT_TOLERANCE
 
 _KINDS = ("ordinary", "simple")
-_DIAGNOSTICS = ("variance", "slope", "efficiency", "lagrange")
-
-
-def _cov_into(s: Structure, d2: np.ndarray, out: np.ndarray, first: bool, tmp: np.ndarray) -> None:
-    """
-    Add (or write, if `first`) a structure's covariance at squared reduced lags `d2`.
-
-    `d2` is scratch and is overwritten; `tmp` is scratch of the same shape. Bounded
-    shapes give ``sill * (1 - g(h))``; the linear shape gives the generalised
-    covariance ``-sill * h``.
-    """
-    sill = s.sill
-    if s.shape == "spherical":
-        np.minimum(d2, 1.0, out=d2)
-        np.multiply(d2, 0.5 * sill, out=tmp)
-        tmp -= 1.5 * sill
-        np.sqrt(d2, out=d2)
-        tmp *= d2  # sill (0.5 h^3 - 1.5 h)
-        if first:
-            np.add(tmp, sill, out=out)
-        else:
-            tmp += sill
-            out += tmp
-        return
-    if s.shape == "cubic":
-        np.minimum(d2, 1.0, out=d2)
-        h2 = tmp
-        np.copyto(h2, d2)
-        np.sqrt(d2, out=d2)  # h
-        poly = np.multiply(h2, -0.75)
-        poly += 3.5
-        poly *= h2
-        poly -= 8.75
-        poly *= d2
-        poly += 7.0
-        poly *= h2  # g(h) = h^2 (7 - h (8.75 - h^2 (3.5 - 0.75 h^2)))
-        poly *= -sill
-        poly += sill
-    elif s.shape == "exponential":
-        np.sqrt(d2, out=d2)
-        d2 *= -3.0
-        poly = np.exp(d2, out=d2)
-        poly *= sill
-    elif s.shape == "gaussian":
-        d2 *= -3.0
-        poly = np.exp(d2, out=d2)
-        poly *= sill
-    else:  # linear: generalised covariance
-        poly = np.sqrt(d2, out=d2)
-        poly *= -sill
-    if first:
-        np.copyto(out, poly)
-    else:
-        out += poly
-
-
-def _cov_at_zero(s: Structure) -> float:
-    """A structure's covariance at lag zero (0 for the linear generalised covariance)."""
-    return s.sill if s.bounded else 0.0
 
 
 def _offsets(block: np.ndarray, points: tuple[int, ...]) -> np.ndarray:
@@ -128,7 +60,7 @@ def _offsets(block: np.ndarray, points: tuple[int, ...]) -> np.ndarray:
     return np.column_stack([g.ravel() for g in grids])
 
 
-class Kriging(_LocalEstimator):
+class Kriging(Estimator):
     """
     Simple or ordinary kriging of points or blocks, from a neighbourhood or globally.
 
@@ -174,6 +106,8 @@ class Kriging(_LocalEstimator):
         Integer hole code of every sample.
     search_ : NeighbourSearch
         The fitted search.
+    sample_index_ : numpy.ndarray
+        For every row given to :meth:`fit`, the row of ``coords_`` it went into.
     mean_ : numpy.ndarray or None
         Simple kriging mean per value column (None for ordinary kriging).
     block_variance_ : float
@@ -231,16 +165,22 @@ class Kriging(_LocalEstimator):
     the variogram form. Slope and efficiency are NaN there (no block variance).
 
     **Numerics.** Covariances come from per-structure reduced coordinates
-    (:meth:`VariogramModel.reduced`, computed for the samples once at fit) as exact
-    coordinate differences, column by column, so no ``(m, n, n, d)`` array is ever
-    formed. Bounded systems are solved for whole batches of targets at once by a
-    Cholesky factorisation of ``C`` vectorised along the batch, with the right-hand
-    sides, the ones vector and the data bordered below ``C`` so that the forward
-    substitution comes with the factorisation; ordinary kriging follows from the
-    Schur complement of the bordered system (weights and ``mu`` in closed form from
-    ``L^-1 c``, ``L^-1 1`` and ``L^-1 z``). Unbounded (indefinite) systems use one
-    batched LU solve (:func:`numpy.linalg.solve`) per batch. The global search
-    factorises the ``(n + 1)`` system once (:func:`scipy.linalg.lu_factor`).
+    (:meth:`VariogramModel.reduced`: the samples' once at fit) as exact coordinate
+    differences, through the one implementation of every shape in
+    :mod:`raremin.geostats.models`. Each target's system is solved by a compiled
+    kernel (numba; compiled on the first use, on a background thread started by
+    :meth:`fit`, or loaded from numba's on-disk cache; run on every CPU, at most
+    ``NUMBA_NUM_THREADS``): it builds ``C`` and ``c`` from the neighbours, factorises
+    ``C = L L'`` (Cholesky) with the forward solves of ``c`` and of the ones vector
+    fused in, takes ordinary kriging's ``mu`` and weights from the Schur complement of
+    the bordered system (``mu = (y'y1 - 1) / y1'y1`` with ``y = L^-1 c``,
+    ``y1 = L^-1 1``, then one back substitution), and the estimates of every value
+    column and all diagnostics from the weights; targets are solved in batches, one
+    per SIMD lane, and a target's numbers do not depend on the others (nor on chunk
+    sizes or threads). Unbounded (indefinite) systems are solved by Gaussian
+    elimination with partial pivoting of the bordered system. The global search
+    factorises the ``(n + 1)`` system once (:func:`scipy.linalg.lu_factor`). See
+    ``raremin.geostats._system``.
 
     **Failures are never silent.** Targets with fewer than ``min_samples``
     neighbours get NaN estimates and diagnostics (their number is logged at INFO
@@ -287,18 +227,6 @@ class Kriging(_LocalEstimator):
     True
     """
 
-    _param_names = (
-        "model",
-        "neighbourhood",
-        "kind",
-        "mean",
-        "block_size",
-        "discretisation",
-        "global_search",
-        "duplicates",
-        "max_per_hole",
-    )
-
     def __init__(
         self,
         model: VariogramModel,
@@ -324,7 +252,19 @@ class Kriging(_LocalEstimator):
 
     # ------------------------------------------------------------------ parameters
 
-    def _neighbourhood(self) -> Neighbourhood:
+    def search_rules(self) -> Neighbourhood:
+        """
+        The search (`neighbourhood`, or the 16 nearest samples); checks the parameters.
+
+        Examples
+        --------
+        >>> from raremin.geostats.kriging import Kriging
+        >>> from raremin.geostats.models import Structure, VariogramModel
+        >>> Kriging(VariogramModel(0.1), kind="universal").search_rules()
+        Traceback (most recent call last):
+        ...
+        raremin.errors.InputError: kind must be 'ordinary' or 'simple'; got 'universal'
+        """
         if not isinstance(self.model, VariogramModel):
             raise InputError(
                 f"model must be a VariogramModel; got {type(self.model).__name__}"
@@ -357,7 +297,17 @@ class Kriging(_LocalEstimator):
             raise InputError(f"neighbourhood must be a Neighbourhood; got {nb!r}")
         return nb
 
-    def _max_per_group(self) -> int | None:
+    def samples_per_hole(self) -> int | None:
+        """
+        ``max_per_hole``: most samples of one hole per estimate (None: no limit).
+
+        Examples
+        --------
+        >>> from raremin.geostats.kriging import Kriging
+        >>> from raremin.geostats.models import Structure, VariogramModel
+        >>> Kriging(VariogramModel(0.1), max_per_hole=3).samples_per_hole()
+        3
+        """
         return None if self.max_per_hole is None else int(self.max_per_hole)
 
     # ------------------------------------------------------------------------- fit
@@ -379,8 +329,8 @@ class Kriging(_LocalEstimator):
         Returns
         -------
         Kriging
-            ``self``, with ``coords_``, ``values_``, ``holes_``, ``search_``,
-            ``mean_`` and ``block_variance_``.
+            ``self``, with ``coords_``, ``values_``, ``holes_``, ``sample_index_``,
+            ``search_``, ``mean_`` and ``block_variance_``.
 
         Raises
         ------
@@ -389,6 +339,12 @@ class Kriging(_LocalEstimator):
             do not match the dimension of the coordinates.
         ConvergenceError
             With ``global_search=True``, a singular kriging matrix.
+
+        Notes
+        -----
+        With a neighbourhood search, fitting also starts compiling the kriging
+        kernel (or loading it from numba's cache) on a background thread, so that
+        it is ready when :meth:`predict` needs it.
 
         Examples
         --------
@@ -399,28 +355,12 @@ class Kriging(_LocalEstimator):
         >>> sk.fit([[0.0], [10.0], [20.0]], [1.0, 2.0, 6.0]).mean_
         array([3.])
         """
-        return super().fit(coords, values, holes=holes)
-
-    def _fit_extra(self) -> None:
-        if self.max_per_hole is not None and self.holes_ is None:
-            raise InputError(
-                f"max_per_hole={self.max_per_hole} needs the hole id of every sample: "
-                f"pass holes= to fit"
-            )
-        model = self.model
+        super().fit(coords, values, holes=holes)
         ndim = self.coords_.shape[1]
-        self._origin = self.coords_.mean(axis=0)
-        local = self.coords_ - self._origin
-        self._structures = tuple(model.structures)
-        # Reduced coordinates per structure, (d, n) so that each axis is contiguous.
-        self._reduced = [np.ascontiguousarray(r.T) for r in model.reduced(local)]
-        self._ordinary = self.kind == "ordinary"
-        self._c0 = model.nugget + sum(_cov_at_zero(s) for s in self._structures)
         table = self.values_.reshape(self.values_.shape[0], -1)
-        self._table = np.ascontiguousarray(table.T)  # (k, n)
-        if self._ordinary:
+        if self.kind == "ordinary":
             self.mean_ = None
-            self._shift = np.zeros(table.shape[1])
+            shift = np.zeros(table.shape[1])
         else:
             if self.mean is None:
                 mean = table.mean(axis=0)
@@ -434,18 +374,18 @@ class Kriging(_LocalEstimator):
                         f"({table.shape[1]}); got {mean.size}"
                     )
             self.mean_ = mean
-            self._shift = mean
-        self._block = self._check_block(ndim)
-        if self._block is None:
-            self._offsets = None
-            self._offsets_reduced = None
-            self.block_variance_ = float(self._c0)
-        else:
-            self._offsets = _offsets(*self._block)
-            self._offsets_reduced = model.reduced(self._offsets)
-            self.block_variance_ = self._block_block()
+            shift = mean
+        block = self._check_block(ndim)
+        self._system = _system.build(
+            self.model, self.coords_, table, ordinary=self.kind == "ordinary", shift=shift,
+            block_offsets=None if block is None else _offsets(*block),
+        )
+        self.block_variance_ = self._system.block_variance
         if self.global_search:
-            self._factorise_global()
+            self._global = _system.factor_global(self._system, self.coords_)
+        else:
+            _system.prepare(self._system.bounded)
+        return self
 
     def _check_block(self, ndim: int) -> tuple[np.ndarray, tuple[int, ...]] | None:
         if self.block_size is None:
@@ -472,136 +412,6 @@ class Kriging(_LocalEstimator):
                 f"(64) is usual and enough for the block covariance")
         return size, points
 
-    def _block_block(self) -> float:
-        """Average covariance between all pairs of discretisation points, no nugget."""
-        total = np.zeros((self._offsets.shape[0],) * 2)
-        for s, q in zip(self._structures, self._offsets_reduced, strict=True):
-            d2 = cdist(q, q, "sqeuclidean")
-            _cov_into(s, d2, total, False, np.empty_like(d2))
-        return float(total.mean())
-
-    # ---------------------------------------------------------------- global search
-
-    def _factorise_global(self) -> None:
-        n = self.coords_.shape[0]
-        size = n + 1 if self._ordinary else n
-        a = np.zeros((size, size))
-        lhs = a[:n, :n]
-        for s, r in zip(self._structures, self._reduced, strict=True):
-            d2 = cdist(r.T, r.T, "sqeuclidean")
-            _cov_into(s, d2, lhs, False, np.empty_like(d2))
-        lhs[np.diag_indices(n)] += self.model.nugget
-        if self._ordinary:
-            a[n, :n] = 1.0
-            a[:n, n] = 1.0
-        self._global_matrix = a
-        self._check_global(lhs)
-        self._global_lu = scipy.linalg.lu_factor(a, check_finite=False)
-        if not self.model.bounded:
-            anorm = float(np.abs(a).sum(axis=0).max())
-            rcond = scipy.linalg.lapack.dgecon(self._global_lu[0], anorm)[0]
-            if not rcond > PIVOT_TOLERANCE:
-                raise ConvergenceError(
-                    f"the global kriging matrix of {n} samples is singular (reciprocal "
-                    f"condition number {rcond:.3g}); likely causes: duplicate or nearly "
-                    f"coincident samples (merge them with duplicates='mean')"
-                )
-
-    def _check_global(self, lhs: np.ndarray) -> None:
-        """Raise if the sample covariance matrix is numerically singular (bounded models)."""
-        if not self.model.bounded:
-            return
-        factor, info = scipy.linalg.lapack.dpotrf(lhs, lower=1, clean=1)
-        if info > 0:
-            bad = info - 1
-        else:
-            pivots = np.diag(factor) ** 2
-            weak = np.flatnonzero(~(pivots > PIVOT_TOLERANCE * self._c0))
-            if not weak.size:
-                return
-            bad = int(weak[0])
-        point = ", ".join(f"{c:g}" for c in self.coords_[bad])
-        raise ConvergenceError(
-            f"the global kriging matrix of {lhs.shape[0]} samples is singular at sample "
-            f"{bad} ({point}): its covariances repeat those of other samples; likely "
-            f"causes: duplicate or nearly coincident samples (merge them with "
-            f"duplicates='mean' or composite them), or a very smooth model without a "
-            f"nugget (a Gaussian structure: add a small nugget, e.g. 1e-6 of the sill)"
-        )
-
-    def _global_rhs(self, xyz: np.ndarray) -> np.ndarray:
-        """Covariances between every sample and the targets, (n, m)."""
-        local = xyz - self._origin
-        reduced = self.model.reduced(local)
-        n = self.coords_.shape[0]
-        rhs = np.zeros((n, xyz.shape[0]))
-        for s_i, (s, r, t) in enumerate(zip(self._structures, self._reduced, reduced, strict=True)):
-            if self._offsets_reduced is None:
-                d2 = cdist(r.T, t, "sqeuclidean")
-                _cov_into(s, d2, rhs, False, np.empty_like(d2))
-            else:
-                q = self._offsets_reduced[s_i]
-                acc = np.zeros_like(rhs)
-                for point in q:
-                    d2 = cdist(r.T, t + point, "sqeuclidean")
-                    _cov_into(s, d2, acc, False, np.empty_like(d2))
-                rhs += acc / q.shape[0]
-        return rhs
-
-    def _predict_global(
-        self, xyz: np.ndarray, diagnostics: bool, chunk: int
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        n = self.coords_.shape[0]
-        m = xyz.shape[0]
-        ncol = self._table.shape[0]
-        per_target = 8 * n * (2 + (0 if self._offsets is None else 1))
-        step = max(1, min(chunk, GLOBAL_CHUNK_BYTES // per_target))
-        estimates = np.empty((m, ncol))
-        out = {key: np.empty(m) for key in _DIAGNOSTICS}
-        dist = {
-            "n_samples": np.full(m, n, dtype=np.int64),
-            "mean_distance_m": np.empty(m),
-            "nearest_distance_m": np.empty(m),
-        }
-        centred = self._table - self._shift[:, None]
-        for start in range(0, m, step):
-            stop = min(start + step, m)
-            rhs = self._global_rhs(xyz[start:stop])
-            metres = cdist(self.coords_, xyz[start:stop])
-            if self._offsets is None:
-                rhs[metres == 0] += self.model.nugget
-            if diagnostics:
-                dist["mean_distance_m"][start:stop] = metres.mean(axis=0)
-                dist["nearest_distance_m"][start:stop] = metres.min(axis=0)
-            b = np.vstack([rhs, np.ones((1, stop - start))]) if self._ordinary else rhs
-            sol = scipy.linalg.lu_solve(self._global_lu, b, check_finite=False)
-            w = sol[:n]
-            estimates[start:stop] = (centred @ w).T + self._shift
-            wc = np.einsum("nm,nm->m", w, rhs)
-            mu = sol[n] if self._ordinary else np.zeros(stop - start)
-            self._finish(out, slice(start, stop), wc, mu)
-        if not diagnostics:
-            return estimates, {}
-        out.update(dist)
-        return estimates, out
-
-    def _finish(
-        self, out: dict[str, np.ndarray], rows: Any, wc: np.ndarray, mu: np.ndarray
-    ) -> None:
-        """Variance, slope, efficiency and multiplier from ``sum w c`` and ``mu``."""
-        bv = self.block_variance_
-        variance = bv - wc - mu
-        np.maximum(variance, 0.0, out=variance)
-        out["variance"][rows] = variance
-        out["lagrange"][rows] = mu if self._ordinary else np.nan
-        if self.model.bounded:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out["slope"][rows] = wc / (wc - mu)
-                out["efficiency"][rows] = (bv - variance) / bv if bv > 0 else np.nan
-        else:
-            out["slope"][rows] = np.nan
-            out["efficiency"][rows] = np.nan
-
     # ------------------------------------------------------------------- predict
 
     def predict(
@@ -610,6 +420,7 @@ class Kriging(_LocalEstimator):
         *,
         return_diagnostics: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        progress: Any = False,
     ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
         """
         Krige at target points (or block centres).
@@ -625,8 +436,11 @@ class Kriging(_LocalEstimator):
             NaN for SK), ``n_samples`` (int), ``mean_distance_m`` and
             ``nearest_distance_m`` (metres). See the class Notes.
         chunk_size : int, default 65536
-            Targets per neighbour query (and at most per batch of systems); bounds
-            memory, does not change the results.
+            Targets per neighbour query (and per call of the kernel); bounds memory,
+            does not change the results.
+        progress : bool or callable, default False
+            True: a one-line progress status on standard error after each chunk (only
+            when it is a terminal); a callable is called as ``progress(done, total)``.
 
         Returns
         -------
@@ -658,10 +472,15 @@ class Kriging(_LocalEstimator):
         xyz = self._check_targets(coords)
         chunk = _check_int(chunk_size, "chunk_size", 1)
         if self.global_search:
-            est, diag = self._predict_global(xyz, return_diagnostics, chunk)
+            est, diag = _system.solve_global(
+                self._system, self._global, self.coords_, xyz, chunk, return_diagnostics
+            )
             est = est.reshape((xyz.shape[0],) + self.values_.shape[1:])
             return (est, diag) if return_diagnostics else est
-        result = super().predict(xyz, return_diagnostics=return_diagnostics, chunk_size=chunk)
+        _system.prepare(self._system.bounded)  # compiles while the first search runs
+        result = super().predict(
+            xyz, return_diagnostics=return_diagnostics, chunk_size=chunk, progress=progress
+        )
         if return_diagnostics:
             missing = int(np.count_nonzero(
                 result[1]["n_samples"] < self.search_.neighbourhood.min_samples
@@ -676,248 +495,100 @@ class Kriging(_LocalEstimator):
             )
         return result
 
-    def _empty_diagnostics(self) -> dict[str, np.ndarray]:
-        empty = super()._empty_diagnostics()
-        empty.update({key: np.empty(0) for key in _DIAGNOSTICS})
-        return empty
-
-    def _predict_found(
-        self, xyz: np.ndarray, found: Neighbours, diagnostics: bool, offset: int = 0
+    def predict_neighbours(
+        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        m = xyz.shape[0]
-        ncol = self._table.shape[0]
-        estimates = np.full((m, ncol), np.nan)
-        out = {key: np.full(m, np.nan) for key in _DIAGNOSTICS}
-        ok = np.flatnonzero(found.count >= self.search_.neighbourhood.min_samples)
-        if ok.size:
-            k = int(found.count[ok].max())
-            extra = 1 + int(self._ordinary) + ncol
-            batch = max(16, min(ok.size, BATCH_BYTES // (8 * (k + extra) * k)))
-            reduced = self.model.reduced(xyz - self._origin)
-            for start in range(0, ok.size, batch):
-                rows = ok[start : start + batch]
-                est, wc, mu = self._solve_batch(
-                    [r[rows] for r in reduced],
-                    found.index[rows, :k],
-                    found.count[rows],
-                    found.distance_m[rows, :k] == 0,
-                    xyz[rows],
-                    rows + offset,
-                )
-                estimates[rows] = est
-                self._finish(out, rows, wc, mu)
+        """
+        Krige targets whose neighbours are known (each from its own neighbours).
+
+        See :meth:`raremin.geostats.base.Estimator.predict_neighbours`. Diagnostics:
+        those of :meth:`predict`. With ``global_search=True`` too, the targets are
+        kriged from the neighbours given.
+
+        Raises
+        ------
+        ConvergenceError
+            A singular system; the message numbers the target in `coords`.
+
+        Examples
+        --------
+        >>> from raremin.geostats.kriging import Kriging
+        >>> from raremin.geostats.models import Structure, VariogramModel
+        >>> ok = Kriging(VariogramModel(0.1, [Structure("spherical", 0.9, 10.0)]))
+        >>> ok = ok.fit([[0.0], [4.0], [9.0]], [1.0, 3.0, 2.0])
+        >>> found = ok.neighbours([[4.0]], exclude=[1])
+        >>> est, diag = ok.predict_neighbours([[4.0]], found, diagnostics=True)
+        >>> est.round(4), diag["n_samples"]
+        (array([[1.4455]]), array([2]))
+        """
+        xyz = self._check_targets(coords)
+        if neighbours.index.shape[0] != xyz.shape[0]:
+            raise InputError(
+                f"neighbours has {neighbours.index.shape[0]} rows but there are "
+                f"{xyz.shape[0]} targets; give the neighbours of these targets"
+            )
+        return self._predict_chunk(xyz, neighbours, diagnostics, 0)
+
+    def _predict_chunk(
+        self, xyz: np.ndarray, found: Neighbours, diagnostics: bool, first: int
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        estimates, out = _system.solve_neighbourhoods(
+            self._system, xyz, found, self.search_.neighbourhood.min_samples,
+            first_label=first,
+        )
         if not diagnostics:
             return estimates, {}
         out.update(_distance_diagnostics(found))
         return estimates, out
 
-    # ---------------------------------------------------------- batched systems
-
-    def _gather(
-        self, targets_reduced: list[np.ndarray], idx: np.ndarray
-    ) -> list[np.ndarray]:
-        """Neighbour offsets from the target per structure, each (d, k, mb)."""
-        out = []
-        for r, t in zip(self._reduced, targets_reduced, strict=True):
-            p = np.empty((r.shape[0],) + idx.shape)
-            for c in range(r.shape[0]):
-                np.take(r[c], idx, out=p[c])
-                p[c] -= t[:, c]
-            out.append(p)
-        return out
-
-    def _rhs(self, offsets: list[np.ndarray], coincident: np.ndarray) -> np.ndarray:
-        """Covariances neighbour-target (point) or neighbour-block, (k, mb)."""
-        k, mb = offsets[0].shape[1:] if offsets else coincident.shape
-        rhs = np.zeros((k, mb))
-        for s_i, (s, p) in enumerate(zip(self._structures, offsets, strict=True)):
-            if self._offsets_reduced is None:
-                d2 = np.einsum("ckm,ckm->km", p, p)
-                _cov_into(s, d2, rhs, False, np.empty_like(d2))
-            else:
-                q = self._offsets_reduced[s_i]  # (np, d)
-                flat = p.reshape(p.shape[0], -1)
-                d2 = q @ flat  # (np, k mb)
-                d2 *= -2.0
-                d2 += np.einsum("cx,cx->x", flat, flat)
-                d2 += np.einsum("pc,pc->p", q, q)[:, None]
-                np.maximum(d2, 0.0, out=d2)
-                acc = np.zeros_like(d2)
-                _cov_into(s, d2, acc, True, np.empty_like(d2))
-                rhs += acc.mean(axis=0).reshape(k, mb)
-        if self._offsets_reduced is None and self.model.nugget:
-            rhs += self.model.nugget * coincident
-        return rhs
-
-    def _column(
-        self, offsets: list[np.ndarray], j: int, col: np.ndarray, tmp: np.ndarray,
-        tmp2: np.ndarray,
-    ) -> None:
-        """Covariances between neighbour j and neighbours j.. (rows), into `col`."""
-        if not self._structures:
-            col[...] = 0.0
-        for s_i, (s, p) in enumerate(zip(self._structures, offsets, strict=True)):
-            d2 = tmp[: col.shape[0]]
-            np.subtract(p[0, j:], p[0, j], out=d2)
-            d2 *= d2
-            t = tmp2[: col.shape[0]]
-            for c in range(1, p.shape[0]):
-                np.subtract(p[c, j:], p[c, j], out=t)
-                t *= t
-                d2 += t
-            _cov_into(s, d2, col, s_i == 0, t)
-        if self.model.nugget:
-            col[0] += self.model.nugget
-
-    def _solve_batch(
-        self,
-        targets_reduced: list[np.ndarray],
-        index: np.ndarray,
-        count: np.ndarray,
-        coincident: np.ndarray,
-        xyz: np.ndarray,
-        labels: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Estimates (mb, c), ``sum w c`` and ``mu`` of one batch of targets."""
-        mb, k = index.shape
-        idx = np.ascontiguousarray(index.T)  # (k, mb); -1 padding reads a dummy
-        offsets = self._gather(targets_reduced, idx)
-        rhs = self._rhs(offsets, coincident.T)
-        padded = bool(np.any(count < k))
-        valid = (np.arange(k)[:, None] < count[None, :]) if padded else None
-        values = np.empty((self._table.shape[0], k, mb))
-        for c, row in enumerate(self._table):
-            np.take(row, idx, out=values[c])
-            values[c] -= self._shift[c]
-        if padded:
-            rhs *= valid
-            values *= valid
-        if self.model.bounded:
-            return self._cholesky(offsets, rhs, values, valid, xyz, labels, count)
-        return self._lu(offsets, rhs, values, valid, xyz, labels, count)
-
-    def _cholesky(
-        self, offsets, rhs, values, valid, xyz, labels, count
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        k, mb = rhs.shape
-        ordinary = self._ordinary
-        ncol = values.shape[0]
-        first_extra = k
-        ones_row = k + 1
-        value_rows = k + 1 + int(ordinary)
-        low = np.empty((value_rows + ncol, k, mb))
-        low[first_extra] = rhs
-        if ordinary:
-            low[ones_row] = 1.0 if valid is None else valid
-        low[value_rows:] = values
-        tmp = np.empty((k, mb))
-        tmp2 = np.empty((k, mb))
-        pad = self._c0  # diagonal of padded (unused) neighbour slots
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for j in range(k):
-                col = low[j:k, j]
-                self._column(offsets, j, col, tmp, tmp2)
-                if valid is not None:
-                    col *= valid[j:]
-                    col *= valid[j]
-                    col[0] += pad * ~valid[j]
-                full = low[j:, j]
-                if j:
-                    full -= np.einsum("ipm,pm->im", low[j:, :j], low[j, :j])
-                # A pivot <= 0 gives NaN, which stays within its own target.
-                full /= np.sqrt(full[0])
-        # Squared pivots: the diagonal of L squared; NaN or tiny means singular.
-        pivots = np.diagonal(low[:k]).T  # (k, mb)
-        weak = ~(pivots * pivots > PIVOT_TOLERANCE * self._c0)
-        if weak.any():
-            bad = np.flatnonzero(weak.any(axis=0))
-            self._singular(bad[0], xyz, labels, count, "Cholesky pivot")
-        y = low[first_extra]
-        yz = low[value_rows:]
-        a00 = np.einsum("km,km->m", y, y)
-        az0 = np.einsum("ckm,km->cm", yz, y)
-        if not ordinary:
-            return (az0 + self._shift[:, None]).T, a00, np.zeros(mb)
-        y1 = low[ones_row]
-        a01 = np.einsum("km,km->m", y, y1)
-        a11 = np.einsum("km,km->m", y1, y1)
-        az1 = np.einsum("ckm,km->cm", yz, y1)
-        mu = (a01 - 1.0) / a11
-        estimates = (az0 - mu * az1).T
-        return estimates, a00 - mu * a01, mu
-
-    def _lu(
-        self, offsets, rhs, values, valid, xyz, labels, count
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        k, mb = rhs.shape
-        full = np.empty((k, k, mb))
-        tmp = np.empty((k, mb))
-        tmp2 = np.empty((k, mb))
-        for j in range(k):
-            col = full[j:, j]
-            self._column(offsets, j, col, tmp, tmp2)
-            if valid is not None:
-                col *= valid[j:]
-                col *= valid[j]
-                col[0] += ~valid[j]
-            full[j, j + 1 :] = col[1:]
-        a = np.zeros((mb, k + 1, k + 1))
-        a[:, :k, :k] = full.transpose(2, 0, 1)
-        a[:, k, :k] = 1.0 if valid is None else valid.T
-        a[:, :k, k] = a[:, k, :k]
-        b = np.empty((mb, k + 1, 1))
-        b[:, :k, 0] = rhs.T
-        b[:, k, 0] = 1.0
-        try:
-            sol = np.linalg.solve(a, b)[..., 0]
-        except np.linalg.LinAlgError:
-            sign, _ = np.linalg.slogdet(a)
-            first = np.flatnonzero(sign == 0)
-            self._singular(first[0] if first.size else 0, xyz, labels, count, "LU")
-        if not np.all(np.isfinite(sol)):
-            first = np.flatnonzero(~np.isfinite(sol).all(axis=1))[0]
-            self._singular(first, xyz, labels, count, "LU")
-        w = sol[:, :k]
-        mu = sol[:, k]
-        estimates = np.einsum("mk,ckm->mc", w, values)
-        return estimates, np.einsum("mk,km->m", w, rhs), mu
-
-    def _singular(self, i: int, xyz, labels, count, method: str) -> None:
-        point = ", ".join(f"{c:g}" for c in xyz[i])
-        raise ConvergenceError(
-            f"the kriging system of target {int(labels[i])} at ({point}) with "
-            f"{int(count[i])} samples is singular ({method}); likely causes: duplicate "
-            f"or nearly coincident samples (merge them with duplicates='mean' or "
-            f"composite them), or a very smooth model without a nugget (a Gaussian "
-            f"structure: add a small nugget, e.g. 1e-6 of the sill)"
-        )
-
     # -------------------------------------------------------- cross-validation
 
-    def _loo_global(self, groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def leave_out(
+        self, groups: np.ndarray | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
         """
-        Leave-one-out (or leave-group-out) errors and variances of global kriging.
+        Global kriging's cross-validation shortcut (None with a neighbourhood search).
 
+        Every fitted sample estimated from all the others (or, with `groups`, from the
+        samples of the other groups), from one inverse of the global kriging matrix.
+
+        Parameters
+        ----------
+        groups : numpy.ndarray of int, shape (n',), optional
+            Group (hole) code of every fitted sample.
+
+        Returns
+        -------
+        tuple or None
+            ``(estimates (n', c), {"variance", "n_samples"})`` with
+            ``global_search=True``; None otherwise.
+
+        Notes
+        -----
         Dubrule's (1983) shortcut: with ``B`` the inverse of the full kriging matrix
         and ``r = B [z - m; 0]``, the errors (estimate - true) of the samples of a
         left-out group ``G`` are ``-(B_GG)^-1 r_G`` and their kriging variances the
-        diagonal of ``(B_GG)^-1``.
+        diagonal of ``(B_GG)^-1``. Point support, whatever ``block_size``.
+
+        Examples
+        --------
+        >>> from raremin.geostats.kriging import Kriging
+        >>> from raremin.geostats.models import Structure, VariogramModel
+        >>> model = VariogramModel(0.1, [Structure("spherical", 0.9, 10.0)])
+        >>> ok = Kriging(model, global_search=True).fit([[0.0], [4.0], [9.0]],
+        ...                                            [1.0, 3.0, 2.0])
+        >>> est, diag = ok.leave_out()
+        >>> est[1].round(4), diag["n_samples"]
+        (array([1.4455]), array([2, 2, 2]))
         """
+        self._check_fitted()
+        if not self.global_search:
+            return None
+        errors, variance = _system.leave_out_global(self._system, self._global, groups)
         n = self.coords_.shape[0]
-        size = self._global_matrix.shape[0]
-        inverse = scipy.linalg.lu_solve(self._global_lu, np.eye(size), check_finite=False)
-        z = np.zeros((size, self._table.shape[0]))
-        z[:n] = (self._table - self._shift[:, None]).T
-        r = inverse @ z
+        estimates = self.values_.reshape(n, -1) + errors
         if groups is None:
-            d = np.diag(inverse)[:n]
-            return -r[:n] / d[:, None], 1.0 / d
-        errors = np.empty((n, z.shape[1]))
-        variance = np.empty(n)
-        order = np.argsort(groups, kind="stable")
-        bounds = np.flatnonzero(np.diff(groups[order])) + 1
-        for members in np.split(order, bounds):
-            sub = np.linalg.inv(inverse[np.ix_(members, members)])
-            errors[members] = -(sub @ r[members])
-            variance[members] = np.diag(sub)
-        return errors, variance
+            used = np.full(n, n - 1, dtype=np.int64)
+        else:
+            used = (n - np.bincount(groups)[groups]).astype(np.int64)
+        return estimates, {"variance": variance, "n_samples": used}

@@ -14,10 +14,13 @@ shapes reach 95 % of their sill at the range: ``1 - exp(-3h)`` and
 scale parameters, a third of the practical range for the exponential and
 ``1/sqrt(3)`` of it for the Gaussian: convert with :meth:`Structure.from_scale`).
 
-Kriging uses :meth:`VariogramModel.gamma` and :meth:`VariogramModel.covariance` on
-reduced coordinates for speed: :meth:`VariogramModel.reduced` gives, for each
-structure, the coordinates multiplied by its anisotropy matrix, so that Euclidean
-distances between reduced points are the structure's ``h``.
+Every shape is written once, here, as its normalised variogram of ``h`` and its
+normalised covariance of ``h**2``: plain functions that numpy runs on arrays (the
+methods below, variogram fitting) and that numba compiles unchanged into the kriging
+kernel (``raremin.geostats._system``), which evaluates them on reduced coordinates:
+:meth:`VariogramModel.reduced` gives, for each structure, the coordinates multiplied by
+its anisotropy matrix, so that Euclidean distances between reduced points are the
+structure's ``h``.
 
 Examples
 --------
@@ -46,23 +49,94 @@ __all__ = ["SHAPES", "Structure", "VariogramModel"]
 #: Shapes of variogram structures; "linear" is unbounded (no sill, no covariance).
 SHAPES = ("spherical", "exponential", "gaussian", "cubic", "linear")
 
+# Each shape is written once, below, as two plain functions of a float or an array:
+# its normalised variogram g(h) of the reduced distance h (1 at the practical range),
+# and its normalised covariance 1 - g (for "linear" the generalised covariance -h) of
+# the *squared* reduced distance h2, which is what kriging systems hold (no square
+# root for the Gaussian). They use only arithmetic, np.minimum, np.sqrt, np.exp and
+# np.expm1, so numpy runs them on arrays and numba compiles them unchanged into the
+# kriging kernel (raremin.geostats._system); the shape's integer code (its position in
+# SHAPES) selects them there. Nothing else in raremin evaluates a shape.
+
+
+def _spherical_gamma(h: Any) -> Any:
+    hc = np.minimum(h, 1.0)
+    return hc * (1.5 - 0.5 * hc * hc)
+
+
+def _spherical_covariance(h2: Any) -> Any:
+    hc2 = np.minimum(h2, 1.0)
+    return 1.0 + np.sqrt(hc2) * (0.5 * hc2 - 1.5)
+
+
+def _exponential_gamma(h: Any) -> Any:
+    return -np.expm1(-3.0 * h)
+
+
+def _exponential_covariance(h2: Any) -> Any:
+    return np.exp(-3.0 * np.sqrt(h2))
+
+
+def _gaussian_gamma(h: Any) -> Any:
+    return -np.expm1(-3.0 * h * h)
+
+
+def _gaussian_covariance(h2: Any) -> Any:
+    return np.exp(-3.0 * h2)
+
+
+def _cubic_gamma(h: Any) -> Any:
+    hc = np.minimum(h, 1.0)
+    h2 = hc * hc
+    return h2 * (7.0 - hc * (8.75 - h2 * (3.5 - 0.75 * h2)))  # GSLIB's cubic
+
+
+def _cubic_covariance(h2: Any) -> Any:
+    hc2 = np.minimum(h2, 1.0)
+    return 1.0 - hc2 * (7.0 - np.sqrt(hc2) * (8.75 - hc2 * (3.5 - 0.75 * hc2)))
+
+
+def _linear_gamma(h: Any) -> Any:
+    return h
+
+
+def _linear_covariance(h2: Any) -> Any:
+    return -np.sqrt(h2)  # generalised covariance (Matheron, 1973)
+
+
+#: Per shape, in the order of SHAPES: (variogram of h, covariance of h squared).
+_SHAPE_FUNCTIONS = (
+    (_spherical_gamma, _spherical_covariance),
+    (_exponential_gamma, _exponential_covariance),
+    (_gaussian_gamma, _gaussian_covariance),
+    (_cubic_gamma, _cubic_covariance),
+    (_linear_gamma, _linear_covariance),
+)
+
 
 def _unit_gamma(shape: str, h: np.ndarray) -> np.ndarray:
     """Normalised variogram of a shape at reduced distance h (1 at the practical range)."""
-    if shape == "spherical":
-        hc = np.minimum(h, 1.0)
-        return hc * (1.5 - 0.5 * hc * hc)
-    if shape == "exponential":
-        return -np.expm1(-3.0 * h)
-    if shape == "gaussian":
-        return -np.expm1(-3.0 * h * h)
-    if shape == "cubic":
-        hc = np.minimum(h, 1.0)
-        h2 = hc * hc
-        return h2 * (7.0 - hc * (8.75 - h2 * (3.5 - 0.75 * h2)))  # GSLIB's cubic
-    if shape == "linear":
-        return h
-    raise InputError(f"unknown variogram shape {shape!r}; use one of {SHAPES}")  # pragma: no cover
+    if shape not in SHAPES:  # pragma: no cover - Structure validates the shape
+        raise InputError(f"unknown variogram shape {shape!r}; use one of {SHAPES}")
+    return _SHAPE_FUNCTIONS[SHAPES.index(shape)][0](h)
+
+
+def _unit_covariance(code: int, h2: Any) -> Any:
+    """
+    Normalised covariance of the shape numbered `code` at squared reduced distances.
+
+    The one dispatch from a shape code to its covariance, for numpy arrays and, compiled
+    by numba, for the kriging kernel (where the code varies per structure at run time).
+    """
+    if code == 0:
+        return _spherical_covariance(h2)
+    if code == 1:
+        return _exponential_covariance(h2)
+    if code == 2:
+        return _gaussian_covariance(h2)
+    if code == 3:
+        return _cubic_covariance(h2)
+    return _linear_covariance(h2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,6 +354,14 @@ class VariogramModel:
         """
         Covariance ``sill - gamma`` of lag vectors (bounded models only).
 
+        The nugget counts at a zero lag only. Computed from each shape's covariance
+        function (the one kriging uses), not as a difference.
+
+        Raises
+        ------
+        InputError
+            The model has a linear (unbounded) structure: no covariance.
+
         Examples
         --------
         >>> import numpy as np
@@ -288,7 +370,19 @@ class VariogramModel:
         >>> m.covariance(np.zeros((1, 3))).tolist()
         [1.0]
         """
-        return self.sill - self.gamma(lags)
+        if not self.bounded:
+            raise InputError(
+                "a model with a linear structure has no sill and no covariance; use gamma()"
+            )
+        lags = np.asarray(lags, dtype=float)
+        ndim = lags.shape[-1]
+        zero = ~np.any(lags != 0, axis=-1)
+        out = np.where(zero, self.nugget, 0.0)
+        for s in self.structures:
+            reduced = lags @ s.matrix(ndim).T
+            h2 = np.einsum("...i,...i->...", reduced, reduced)
+            out = out + s.sill * _unit_covariance(SHAPES.index(s.shape), h2)
+        return out
 
     def reduced(self, coords: Any) -> list[np.ndarray]:
         """
