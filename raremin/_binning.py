@@ -93,6 +93,9 @@ def binned_sums(
     n_groups: int,
     grade_max: float,
     workers: int | None,
+    *,
+    start: int | None = 0,
+    chunk: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """
     Per-bin sums of tonnage, tonnage x grade and tonnage x other grades.
@@ -103,6 +106,11 @@ def binned_sums(
     the NaN grades; and, per other grade, the tonnage of each bin where that grade is
     NaN (not estimated: left out of its sum). Raises InputError on negative or
     over-range values and invalid tonnages, naming the first offender.
+
+    The blocks may be one chunk of a larger array (a Dask chunk): `start` is the number
+    of its first block, so messages name blocks of the whole array; None when it is not
+    known, and messages then name the block within chunk number `chunk`. The sums of
+    chunks add up to the sums of the whole.
     """
     plan = BinPlan.for_cutoffs(cutoffs)
     n_rows, n = grade.shape
@@ -120,7 +128,7 @@ def binned_sums(
         for r, s, e in part:
             g = grade[r, s:e]
             t = tonnage[r, s:e]
-            nan = _check_chunk(g, t, s, grade_max)
+            nan = _check_chunk(g, t, s, grade_max, start, chunk)
             k = plan.bins(g, nan)
             if groups is not None:
                 k += groups[s:e] * n_bins
@@ -156,11 +164,21 @@ def binned_sums(
             [g.reshape(shape) for g in gap])
 
 
+def _where(pos: int, offset: int | None, chunk: int | None) -> str:
+    """``block 1234``, or ``block 12 of chunk 3`` when the chunk's first block is unknown."""
+    if offset is not None:
+        return f"block {offset + pos}"
+    return (f"block {pos} of chunk {chunk} (block numbers of the whole are not known: the "
+            f"chunk sizes are not)")
+
+
 def _check_chunk(
-    g: np.ndarray, t: np.ndarray, start: int, grade_max: float
+    g: np.ndarray, t: np.ndarray, s: int, grade_max: float, offset: int | None = 0,
+    chunk: int | None = None,
 ) -> np.ndarray | None:
     """
-    Raise on negative or over-range grades and negative or NaN tonnages.
+    Raise on negative or over-range grades and negative or NaN tonnages; `s` is the
+    position of `g` in the blocks given, `offset` the number of the first of them.
 
     Returns the NaN mask of the grades, or None when there is no NaN (the usual case,
     found with two reductions and no temporary array).
@@ -174,18 +192,19 @@ def _check_chunk(
     if lo < 0:
         pos = int(np.flatnonzero(g < 0)[0])
         raise InputError(
-            f"grade has a negative value {g[pos]} at block {start + pos}; grades must be >= 0"
+            f"grade has a negative value {g[pos]} at {_where(s + pos, offset, chunk)}; grades "
+            f"must be >= 0"
         )
     if hi > grade_max:
         pos = int(np.flatnonzero(g > grade_max)[0])
         raise InputError(
-            f"grade {g[pos]} at block {start + pos} is over 100 % ({grade_max:g} in its unit); "
-            f"check the grade unit"
+            f"grade {g[pos]} at {_where(s + pos, offset, chunk)} is over 100 % ({grade_max:g} "
+            f"in its unit); check the grade unit"
         )
     if not t.min() >= 0:
         pos = int(np.flatnonzero(~(t >= 0))[0])
         raise InputError(
-            f"tonnage_t has an invalid value {t[pos]} at block {start + pos}; tonnages must "
-            f"be finite and >= 0"
+            f"tonnage_t has an invalid value {t[pos]} at {_where(s + pos, offset, chunk)}; "
+            f"tonnages must be finite and >= 0"
         )
     return nan

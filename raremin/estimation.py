@@ -229,11 +229,6 @@ def _groups_of_columns(present: np.ndarray) -> list[np.ndarray]:
     return [np.flatnonzero(inverse == g) for g in np.argsort(first)]
 
 
-def _min_samples(estimator: Any) -> int:
-    """Fewest samples the estimator needs (its neighbourhood's min_samples, else 1)."""
-    return int(getattr(getattr(estimator, "neighbourhood", None), "min_samples", 1) or 1)
-
-
 def _check_estimator(estimator: Any) -> None:
     for method in ("clone", "fit", "predict"):
         if not callable(getattr(estimator, method, None)):
@@ -278,7 +273,8 @@ def estimate(
     Parameters
     ----------
     model : BlockModel
-        The block model (e.g. :meth:`BlockModel.from_deposit`).
+        The block model (e.g. :meth:`BlockModel.from_deposit`), in memory or lazy
+        (Dask arrays, e.g. ``from_deposit(..., chunks=n)``; see Notes).
     samples : pandas.DataFrame or geopandas.GeoDataFrame
         Samples (composites): coordinate columns in metres, grade columns and, with
         ``domains=True``, a zone column (from :func:`assign_zones`). A
@@ -327,6 +323,7 @@ def estimate(
         the first grade in `grades` (grades assayed on other samples have other
         neighbourhoods). ``attrs`` records ``negative_estimates`` (grade -> count),
         ``negative_policy`` and ``samples_per_grade`` (grade -> zone -> samples used).
+        A lazy model gives a lazy model (see Notes).
 
     Raises
     ------
@@ -347,6 +344,21 @@ def estimate(
 
     Notes
     -----
+    The estimators are fitted first (a clone per zone and per set of grades assayed on
+    the same samples), then one function predicts a chunk of parcels from their block
+    indices and zones: the whole model in memory, or each chunk of a lazy model as a
+    Dask task. A lazy model is not computed here: its grades and diagnostics are Dask
+    arrays chunked like the model, every chunk task reads the fitted estimators (samples
+    and search trees) from one object shared in the task graph (no halo: every chunk
+    sees every sample), the negative policy applies per chunk (``"error"`` raises when
+    the model is computed) and ``attrs["negative_estimates"]`` is a Dask object until
+    :meth:`~raremin.grid.BlockModel.compute`, which logs and warns about it. Every zone
+    of a lazy model is fitted (which zones have parcels is not known yet). Results
+    equal the in-memory ones (the chunks do not change any estimate). The estimator
+    contract used: ``clone()``, ``fit(coords, values, holes=)``, ``predict(coords,
+    return_diagnostics=True)`` and an optional ``min_samples`` (else its
+    neighbourhood's, else 1).
+
     Blocks are estimated at their centres (point estimates), so every parcel of a
     block gets the estimate of its zone at the block centre. See the estimator for
     the formula, e.g. Shepard (1968) for inverse distance weighting.
@@ -402,14 +414,6 @@ def estimate(
     if hole_column is not None and hole_column in samples.columns:
         holes = samples[hole_column].to_numpy(dtype=object)
 
-    centres = model.centres()
-    n = model.n_parcels
-    out = np.full((n, len(grade_names)), np.nan)
-    diagnostics = {
-        "n_samples": np.zeros(n, dtype=np.int64),
-        "mean_distance_m": np.full(n, np.nan),
-    }
-
     if domains:
         if zone_column not in samples.columns:
             raise InputError(
@@ -432,18 +436,92 @@ def estimate(
         if unused.any():
             message = _unused_message(samples, unused, zone_values)
             warnings.warn(message, UserWarning, stacklevel=2)
-        groups = [
-            (z, model.zone_mask(z), (zone_values == z).to_numpy()) for z in model.zone_names
-        ]
+        # A lazy model's zones are all fitted (which have parcels is not known yet).
+        present = (set(range(len(model.zone_names))) if model.is_lazy
+                   else set(np.unique(model.zone_code).tolist()))
+        groups = [(code, (zone_values == z).to_numpy())
+                  for code, z in enumerate(model.zone_names) if code in present]
     else:
-        groups = [(None, np.ones(n, dtype=bool), np.ones(len(samples), dtype=bool))]
+        groups = [(-1, np.ones(len(samples), dtype=bool))]
 
+    fits, per_grade = _fit(groups, model.zone_names, estimator, per_zone, xyz, table, holes,
+                           grade_names)
+    attrs = dict(model.attrs)
+    attrs.update(negative_policy=negative, samples_per_grade=per_grade)
+    if model.is_lazy:
+        arrays, attrs["negative_estimates"] = _estimate_lazily(model, fits, grade_names,
+                                                               negative)
+        return dataclasses.replace(model.with_arrays(**arrays), attrs=attrs)
+
+    out, diagnostics, flags = _predict_chunk(
+        _Plan(fits, model.grid, tuple(grade_names), None, negative, model.zone_names),
+        model.block_index, model.zone_code)
+    negatives = {g: int(c) for g, c in zip(grade_names, flags.sum(axis=0), strict=True) if c}
+    _report_negatives(negatives, negative, 3)
+    n = model.n_parcels
+    missed = int(np.isnan(out).any(axis=1).sum())
+    if missed:
+        logger.info("%d of %d parcels not estimated (too few samples in the search)", missed, n)
+    arrays = {g: np.ascontiguousarray(out[:, j]) for j, g in enumerate(grade_names)}
+    arrays.update(diagnostics)
+    attrs["negative_estimates"] = negatives
+    return dataclasses.replace(model.with_arrays(**arrays), attrs=attrs)
+
+
+# ------------------------------------------------------------------ fit, then predict by chunk
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fit:
+    """An estimator fitted to some grade columns of the samples of one zone (-1: all)."""
+
+    code: int
+    cols: np.ndarray
+    fitted: Any
+
+    @property
+    def first(self) -> bool:
+        """Holds the first grade: its diagnostics are the model's."""
+        return bool(0 in self.cols)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """Everything a chunk of parcels needs to be estimated: shared by every chunk task."""
+
+    fits: tuple[_Fit, ...]
+    grid: Any
+    grades: tuple[str, ...]
+    layout: tuple[tuple[str, Any], ...] | None  # diagnostic names and dtypes, in order
+    negative: str
+    zone_names: tuple[str, ...]
+
+
+def _min_samples(estimator: Any) -> int:
+    """
+    Fewest samples the estimator needs: its public ``min_samples``, else its
+    neighbourhood's, else 1. The only place :func:`estimate` reads an estimator's
+    attributes (beyond ``clone``, ``fit`` and ``predict``).
+    """
+    value = getattr(estimator, "min_samples", None)
+    if value is None:
+        value = getattr(getattr(estimator, "neighbourhood", None), "min_samples", None)
+    return int(value or 1)
+
+
+def _fit(groups: list[tuple[int, np.ndarray]], zone_names: tuple[str, ...], estimator: Any,
+         per_zone: bool, xyz: np.ndarray, table: np.ndarray, holes: np.ndarray | None,
+         grade_names: list[str]) -> tuple[tuple[_Fit, ...], dict[str, dict[str, int]]]:
+    """
+    Fit a clone per zone and per group of grade columns assayed on the same samples.
+
+    Returns the fits in order (zone by zone) and the samples used per grade and zone.
+    """
     per_grade: dict[str, dict[str, int]] = {g: {} for g in grade_names}
-    for zone, parcels, used in groups:
-        if not parcels.any():
-            continue
+    fits = []
+    for code, used in groups:
+        zone = zone_names[code] if code >= 0 else None
         chosen = estimator[zone] if per_zone else estimator
-        where = np.flatnonzero(parcels)
         rows_in = np.flatnonzero(used)
         present = np.isfinite(table[rows_in])
         for cols in _groups_of_columns(present):
@@ -454,54 +532,133 @@ def estimate(
                 warnings.warn(
                     f"{', '.join(grade_names[c] for c in cols)}: {rows.size} sample(s)"
                     f"{f' in zone {zone!r}' if zone else ''}, fewer than the estimator "
-                    f"needs: not estimated there (NaN)", UserWarning, stacklevel=2)
+                    f"needs: not estimated there (NaN)", UserWarning, stacklevel=3)
                 continue
             fitted = chosen.clone().fit(xyz[rows], table[np.ix_(rows, cols)],
                                         holes=None if holes is None else holes[rows])
-            est, diag = fitted.predict(centres[parcels], return_diagnostics=True)
-            out[np.ix_(where, cols)] = np.asarray(est, dtype=float).reshape(-1, cols.size)
-            if 0 not in cols:
-                continue  # diagnostics are those of the first grade
-            for key, values in diag.items():
-                values = np.asarray(values)
-                if key not in diagnostics:
-                    fill = 0 if values.dtype.kind in "iub" else np.nan
-                    diagnostics[key] = np.full(n, fill, dtype=values.dtype)
-                diagnostics[key][parcels] = values
-
-    negatives = _negative_estimates(out, grade_names, negative, model, centres)
-    missed = int(np.isnan(out).any(axis=1).sum())
-    if missed:
-        logger.info("%d of %d parcels not estimated (too few samples in the search)", missed, n)
-    arrays = {g: np.ascontiguousarray(out[:, j]) for j, g in enumerate(grade_names)}
-    arrays.update(diagnostics)
-    attrs = dict(model.attrs)
-    attrs.update(negative_estimates=negatives, negative_policy=negative,
-                 samples_per_grade=per_grade)
-    return dataclasses.replace(model.with_arrays(**arrays), attrs=attrs)
+            fits.append(_Fit(code, cols, fitted))
+    return tuple(fits), per_grade
 
 
-def _negative_estimates(out: np.ndarray, names: list[str], policy: str, model: BlockModel,
-                        centres: np.ndarray) -> dict[str, int]:
-    """Apply the negative-estimate policy in place; the count per grade."""
+def _predict_chunk(plan: _Plan, block_index: Any, zone_code: Any
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """
+    Estimates ``(n, k)``, diagnostics and the negative estimates found ``(n, k)`` of a
+    chunk of parcels (an in-memory model is one chunk): the one implementation of the
+    prediction, its diagnostics and the negative-estimate policy.
+    """
+    block_index = np.asarray(block_index)
+    zone_code = np.asarray(zone_code)
+    n = block_index.size
+    centres = plan.grid.index_to_coords(block_index)
+    out = np.full((n, len(plan.grades)), np.nan)
+    diagnostics: dict[str, np.ndarray] = {}
+    layout = plan.layout or (("n_samples", np.dtype(np.int64)),
+                             ("mean_distance_m", np.dtype(np.float64)))
+    for key, dtype in layout:
+        diagnostics[key] = np.full(n, 0 if np.dtype(dtype).kind in "iub" else np.nan, dtype)
+    for fit in plan.fits:
+        parcels = np.ones(n, dtype=bool) if fit.code < 0 else zone_code == fit.code
+        if not parcels.any():
+            continue
+        where = np.flatnonzero(parcels)
+        est, diag = fit.fitted.predict(centres[parcels], return_diagnostics=True)
+        out[np.ix_(where, fit.cols)] = np.asarray(est, dtype=float).reshape(-1, fit.cols.size)
+        if not fit.first:
+            continue  # diagnostics are those of the first grade
+        for key, values in diag.items():
+            values = np.asarray(values)
+            if key not in diagnostics:
+                fill = 0 if values.dtype.kind in "iub" else np.nan
+                diagnostics[key] = np.full(n, fill, dtype=values.dtype)
+            diagnostics[key][parcels] = values
+    flags = _negative_policy(out, plan, centres, zone_code)
+    return out, diagnostics, flags
+
+
+def _negative_policy(out: np.ndarray, plan: _Plan, centres: np.ndarray,
+                     zone_code: np.ndarray) -> np.ndarray:
+    """Apply the negative-estimate policy in place; the mask of negative estimates."""
     with np.errstate(invalid="ignore"):
         negative = out < 0
-    counts = {g: int(c) for g, c in zip(names, negative.sum(axis=0), strict=True) if c}
-    if not counts or policy == "keep":
-        return counts
-    if policy == "error":
+    if plan.negative == "keep" or not negative.any():
+        return negative
+    if plan.negative == "error":
+        counts = {g: int(c) for g, c in zip(plan.grades, negative.sum(axis=0), strict=True) if c}
         i, j = (int(v[0]) for v in np.nonzero(negative))
-        zone = model.zone_names[model.zone_code[i]]
+        zone = plan.zone_names[zone_code[i]]
         raise InputError(
             f"{sum(counts.values())} negative estimate(s) ({counts}); the first is "
-            f"{names[j]} = {out[i, j]:.4g} at the block centred on "
+            f"{plan.grades[j]} = {out[i, j]:.4g} at the block centred on "
             f"({', '.join(f'{v:.1f}' for v in centres[i])}) in zone {zone!r}; pass "
             f"negative='zero' (set to zero, counted) or 'keep', or use a search with more "
             f"samples"
         )
     out[negative] = 0.0
+    return negative
+
+
+def _report_negatives(counts: Mapping[str, int], policy: Any, stacklevel: int) -> None:
+    """Log, and warn about, the negative estimates set to zero."""
+    if policy != "zero" or not counts:
+        return
     message = (f"{sum(counts.values())} negative estimate(s) set to zero "
                f"({', '.join(f'{g}: {c}' for g, c in counts.items())})")
     logger.info(message)
-    warnings.warn(message, UserWarning, stacklevel=3)
-    return counts
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
+# ------------------------------------------------------------------ lazy models
+
+
+def _layout(fits: tuple[_Fit, ...], grid: Any) -> tuple[tuple[str, Any], ...]:
+    """
+    The diagnostics a chunk returns, in order, with their dtypes: learnt by predicting
+    one target with every fit of the first grade (as Dask infers the meta of a result).
+    """
+    layout = {"n_samples": np.dtype(np.int64), "mean_distance_m": np.dtype(np.float64)}
+    probe = grid.index_to_coords([0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fit in fits:
+            if fit.first:
+                _, diag = fit.fitted.predict(probe, return_diagnostics=True)
+                for key, values in diag.items():
+                    layout.setdefault(key, np.asarray(values).dtype)
+    return tuple(layout.items())
+
+
+def _predict_stacked(block_index: np.ndarray, zone_code: np.ndarray, plan: _Plan) -> np.ndarray:
+    """
+    One Dask chunk: the grades, the diagnostics (in the plan's layout) and the
+    negative-estimate flags stacked as rows of float64, shape ``(2k + d, n)`` (integer
+    diagnostics are exact in float64).
+    """
+    out, diagnostics, flags = _predict_chunk(plan, block_index, zone_code)
+    rows = [out.T]
+    rows += [diagnostics[key][None, :].astype(np.float64) for key, _ in plan.layout or ()]
+    rows.append(flags.T.astype(np.float64))
+    return np.concatenate(rows, axis=0)
+
+
+def _estimate_lazily(model: BlockModel, fits: tuple[_Fit, ...], grade_names: list[str],
+                     negative: str) -> tuple[dict[str, Any], Any]:
+    """The grade and diagnostic arrays of a lazy model, and the lazy negative counts."""
+    from . import _dask
+
+    _dask.require_dask("estimate() on a lazy block model")
+    layout = _layout(fits, model.grid)
+    plan = _Plan(fits, model.grid, tuple(grade_names), layout, negative, model.zone_names)
+    k, d = len(grade_names), len(layout)
+    stacked = _dask.map_parcels(_predict_stacked, [model.block_index, model.zone_code], plan,
+                                2 * k + d)
+    arrays: dict[str, Any] = {g: stacked[j] for j, g in enumerate(grade_names)}
+    for i, (key, dtype) in enumerate(layout):
+        column = stacked[k + i]
+        arrays[key] = column if np.dtype(dtype) == np.float64 else column.astype(dtype)
+    counts = _dask.delayed(_count_negatives, tuple(grade_names), stacked[k + d:].sum(axis=1))
+    return arrays, counts
+
+
+def _count_negatives(names: tuple[str, ...], counts: np.ndarray) -> dict[str, int]:
+    return {g: int(c) for g, c in zip(names, np.asarray(counts), strict=True) if c}

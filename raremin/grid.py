@@ -13,6 +13,14 @@ lies in the zone) and named arrays (grades, density, estimation diagnostics). Bo
 blocks split between zones become several parcels, so every zone's tonnage is exact
 and grades are estimated per zone with hard boundaries.
 
+A block model too large for one machine is *lazy*: its arrays are Dask arrays chunked
+along parcels (``BlockModel.from_deposit(..., chunks=1_000_000)``,
+:meth:`BlockModel.read_parquet`, :meth:`BlockModel.read_zarr`), computed chunk by chunk
+on whatever Dask scheduler is active and written chunk by chunk
+(:meth:`BlockModel.to_parquet`, :meth:`BlockModel.to_zarr`). Dask is optional
+(``pip install "raremin[dask]"``) and never imported by in-memory models. See
+``docs/scale.md``.
+
 Examples
 --------
 >>> from shapely import box
@@ -30,13 +38,18 @@ True
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from . import _dask
 from ._validation import check_finite
 from .deposit import Deposit, Zone, as_crs, check_projected, check_same_crs, zones_of
 from .errors import GeometryError, InputError
@@ -45,8 +58,27 @@ __all__ = ["MAX_BLOCKS", "BlockGrid", "BlockModel", "check_block_count", "zone_p
 
 #: Most blocks of a grid that :meth:`BlockModel.from_deposit` clips (a guard before any
 #: allocation). An assessment holds about 230 bytes per parcel: 20 million blocks take
-#: about 4.6 GB.
+#: about 4.6 GB. A lazy model (``chunks=``) is bounded per chunk instead.
 MAX_BLOCKS = 20_000_000
+
+#: Format tag and version of the metadata written by :meth:`BlockModel.to_parquet` and
+#: :meth:`BlockModel.to_zarr`.
+_FORMAT = "raremin.BlockModel"
+_FORMAT_VERSION = 1
+
+#: Sidecar file of a Parquet block model directory.
+_SIDECAR = "raremin.json"
+
+#: Columns :meth:`BlockModel.to_dataframe` derives from the parcels (array names must differ).
+_DERIVED_COLUMNS = ("block", "ix", "iy", "iz", "easting_m", "northing_m", "elevation_m",
+                    "zone", "proportion", "volume_m3", "tonnage_t")
+
+#: Parcels per Zarr chunk of an in-memory model written by :meth:`BlockModel.to_zarr`.
+_ZARR_CHUNK = 1 << 20
+
+#: Serialises the coding of windows of 3D bodies within one process (see
+#: :func:`_beyond_grid_quiet`).
+_QUIET_LOCK = threading.Lock()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -270,17 +302,24 @@ class BlockGrid:
         >>> BlockGrid((0, 0), (10, 10), (2, 1)).column_boxes()[1].bounds
         (10.0, 0.0, 20.0, 10.0)
         """
-        nx, ny = self.shape[:2]
-        dx, dy = self.block_size[:2]
-        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
-        x0 = self.origin[0] + dx * ix.ravel(order="F")
-        y0 = self.origin[1] + dy * iy.ravel(order="F")
-        return shapely.box(x0, y0, x0 + dx, y0 + dy)
+        return _column_boxes(self, 0, self.shape[1])
 
 
-def _plan_fractions(grid: BlockGrid, footprint: Any, method: str, subcells: int) -> np.ndarray:
-    """Fraction of each block column's plan area inside the footprint, shape (nx*ny,)."""
-    boxes = grid.column_boxes()
+def _column_boxes(grid: BlockGrid, r0: int, r1: int) -> np.ndarray:
+    """Plan outlines of the block columns of rows ``r0 .. r1 - 1``, in index order."""
+    nx = grid.shape[0]
+    dx, dy = grid.block_size[:2]
+    ix, iy = np.meshgrid(np.arange(nx), np.arange(r0, r1), indexing="ij")
+    x0 = grid.origin[0] + dx * ix.ravel(order="F")
+    y0 = grid.origin[1] + dy * iy.ravel(order="F")
+    return shapely.box(x0, y0, x0 + dx, y0 + dy)
+
+
+def _plan_fractions(grid: BlockGrid, footprint: Any, method: str, subcells: int,
+                    rows: tuple[int, int] | None = None) -> np.ndarray:
+    """Fraction of each block column's plan area inside the footprint (rows r0..r1-1)."""
+    r0, r1 = rows if rows is not None else (0, grid.shape[1])
+    boxes = _column_boxes(grid, r0, r1)
     shapely.prepare(footprint)
     touching = shapely.intersects(footprint, boxes)
     inside = touching & shapely.contains_properly(footprint, boxes)
@@ -304,11 +343,13 @@ def _plan_fractions(grid: BlockGrid, footprint: Any, method: str, subcells: int)
     return np.clip(frac, 0.0, 1.0)
 
 
-def _vertical_fractions(grid: BlockGrid, bottom: float, top: float) -> np.ndarray:
-    """Fraction of each block layer's height between bottom and top, shape (nz,)."""
+def _vertical_fractions(grid: BlockGrid, bottom: float, top: float,
+                        levels: tuple[int, int] | None = None) -> np.ndarray:
+    """Fraction of the height of block levels k0..k1-1 between bottom and top."""
     if grid.ndim == 2:
         return np.ones(1)
-    z0 = grid.origin[2] + grid.block_size[2] * np.arange(grid.shape[2])
+    k0, k1 = levels if levels is not None else (0, grid.shape[2])
+    z0 = grid.origin[2] + grid.block_size[2] * np.arange(k0, k1)
     overlap = np.minimum(z0 + grid.block_size[2], top) - np.maximum(z0, bottom)
     return np.clip(overlap / grid.block_size[2], 0.0, 1.0)
 
@@ -359,23 +400,84 @@ def zone_proportions(
     >>> idx.tolist(), p.tolist()
     ([0, 1], [0.5, 0.25])
     """
+    _check_coding(method, subcells)
+    return _zone_window(grid, zone, _whole(grid), method, subcells, topography)
+
+
+def _check_coding(method: str, subcells: int | None) -> None:
     if method not in ("exact", "subcell"):
         raise InputError(f"unknown proportion method {method!r}; use 'exact' or 'subcell'")
     if subcells is not None and int(subcells) < 1:
         raise InputError(f"subcells must be >= 1; got {subcells}")
+
+
+def _whole(grid: BlockGrid) -> tuple[int, int, int, int]:
+    """The window ``(k0, k1, r0, r1)`` of every level and row of a grid."""
+    return (0, grid.shape[2] if grid.ndim == 3 else 1, 0, grid.shape[1])
+
+
+def _zone_window(grid: BlockGrid, zone: Zone, window: tuple[int, int, int, int],
+                 method: str, subcells: int | None, topography: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """
+    :func:`zone_proportions` of the blocks of levels k0..k1-1 and rows r0..r1-1 of
+    `grid` (flat indices of the whole grid, sorted).
+
+    Prisms are coded on the whole grid's columns and levels, so every window gives
+    exactly the numbers of the whole grid. Bodies are coded on the window as a grid
+    of its own (its origin is that of its first level and row), so the level
+    elevations are those of the whole grid up to rounding.
+    """
+    k0, k1, r0, r1 = window
     if zone.body is not None or topography is not None:
         from .domains import block_proportions
 
-        return block_proportions(grid, zone.shape, subcells=int(subcells or 4),
-                                 topography=topography)
-    plan = _plan_fractions(grid, zone.footprint, method, int(subcells or 5))
-    vert = _vertical_fractions(grid, zone.bottom_m, zone.top_m)
+        if window == _whole(grid):
+            return block_proportions(grid, zone.shape, subcells=int(subcells or 4),
+                                     topography=topography)
+        ox, oy, oz = grid.origin
+        dx, dy, dz = grid.block_size
+        sub = BlockGrid((ox, oy + dy * r0, oz + dz * k0), grid.block_size,
+                        (grid.shape[0], r1 - r0, k1 - k0), crs=grid.crs)
+        with _beyond_grid_quiet():
+            index, proportion = block_proportions(sub, zone.shape, subcells=int(subcells or 4),
+                                                  topography=topography)
+        ijk = sub.index_to_ijk(index) + np.array([0, r0, k0])
+        return grid.ijk_to_index(ijk).astype(np.int64), proportion
+    plan = _plan_fractions(grid, zone.footprint, method, int(subcells or 5), (r0, r1))
+    vert = _vertical_fractions(grid, zone.bottom_m, zone.top_m, (k0, k1))
     columns = np.flatnonzero(plan > 0)
     layers = np.flatnonzero(vert > 0)
     n_col = grid.shape[0] * grid.shape[1]
-    index = (columns[None, :] + n_col * layers[:, None]).ravel()
+    index = ((columns + grid.shape[0] * r0)[None, :] + n_col * (layers + k0)[:, None]).ravel()
     proportion = (plan[columns][None, :] * vert[layers][:, None]).ravel()
     return index.astype(np.int64), proportion
+
+
+class _beyond_grid_quiet:  # noqa: N801 (a context manager used like a function)
+    """
+    Silence the "extends beyond the block grid" warning of a body coded on a window
+    (it extends beyond every window by design; the whole grid is checked once) and
+    re-issue every other warning.
+
+    ``warnings.catch_warnings`` is not thread-safe, so windows of bodies are coded one
+    at a time within a process (a lock); windows of prisms need none of this.
+    """
+
+    def __enter__(self) -> None:
+        _QUIET_LOCK.acquire()
+        self._catch = warnings.catch_warnings(record=True)
+        self._caught = self._catch.__enter__()
+        warnings.simplefilter("always")
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._catch.__exit__(*exc)
+        finally:
+            _QUIET_LOCK.release()
+        for w in self._caught:
+            if "extends beyond the block grid" not in str(w.message):
+                warnings.warn(w.message, w.category, stacklevel=3)
 
 
 def check_block_count(grid: BlockGrid, max_blocks: int = MAX_BLOCKS) -> None:
@@ -406,24 +508,35 @@ class BlockModel:
     Build one with :meth:`from_deposit`. Arrays are added with :meth:`with_arrays` (the
     model is immutable: a new model is returned).
 
+    A model is *lazy* when its parts are Dask arrays chunked along parcels (every part
+    chunked alike; 2-D arrays, e.g. realisations x parcels, on their last axis only):
+    ``from_deposit(..., chunks=n)``, :meth:`read_parquet` and :meth:`read_zarr` make
+    one, :meth:`compute` brings it into memory, :meth:`persist` into the memory of the
+    Dask cluster, and :meth:`to_parquet` / :meth:`to_zarr` write it chunk by chunk.
+    Building it computes nothing. Per-parcel methods (:meth:`tonnage_t`,
+    :meth:`volume_m3`, :meth:`centres`, :meth:`zone_mask`) stay lazy; :meth:`summary`
+    computes its per-zone sums in one pass; :meth:`to_dataframe` refuses (write with
+    :meth:`to_parquet`, or :meth:`compute` first).
+
     Attributes
     ----------
     grid : BlockGrid
         The grid.
     zone_names : tuple of str
         Zone names; ``zone_code`` indexes this tuple.
-    block_index : numpy.ndarray
+    block_index : numpy.ndarray or dask.array.Array
         Flat block index of each parcel.
-    zone_code : numpy.ndarray
+    zone_code : numpy.ndarray or dask.array.Array
         Zone of each parcel (index into ``zone_names``).
-    proportion : numpy.ndarray
+    proportion : numpy.ndarray or dask.array.Array
         Fraction of the block's volume in the parcel's zone.
-    arrays : mapping of str to numpy.ndarray
+    arrays : mapping of str to numpy.ndarray or dask.array.Array
         Named per-parcel arrays, e.g. ``density_t_m3``, ``la_ppm``, ``treo_ppm``.
     attrs : mapping of str to object
         What was done to the model, for reports (e.g. :func:`raremin.estimation.estimate`
         records the negative estimates it set to zero under ``"negative_estimates"``).
-        Kept by :meth:`with_arrays`.
+        Kept by :meth:`with_arrays`. In a lazy model a value may be a Dask object,
+        resolved by :meth:`compute`.
 
     Examples
     --------
@@ -445,6 +558,16 @@ class BlockModel:
     attrs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "zone_names", tuple(self.zone_names))
+        parts = (self.block_index, self.zone_code, self.proportion, *dict(self.arrays).values())
+        if any(_dask.is_lazy(p) for p in parts):
+            index, code, share, arrays = _dask.align_parcels(
+                self.block_index, self.zone_code, self.proportion, dict(self.arrays))
+            object.__setattr__(self, "block_index", index)
+            object.__setattr__(self, "zone_code", code)
+            object.__setattr__(self, "proportion", share)
+            object.__setattr__(self, "arrays", arrays)
+            return
         n = np.asarray(self.block_index).size
         for label, arr in (("zone_code", self.zone_code), ("proportion", self.proportion)):
             if np.asarray(arr).shape != (n,):
@@ -458,7 +581,6 @@ class BlockModel:
                     f"got shape {a.shape}"
                 )
             arrays[key] = a
-        object.__setattr__(self, "zone_names", tuple(self.zone_names))
         object.__setattr__(self, "arrays", arrays)
 
     @classmethod
@@ -471,6 +593,7 @@ class BlockModel:
         subcells: int | None = None,
         max_blocks: int = MAX_BLOCKS,
         topography: Any = None,
+        chunks: int | None = None,
     ) -> BlockModel:
         """
         Clip a grid to the zones: one parcel per block and zone it shares.
@@ -487,7 +610,18 @@ class BlockModel:
             Air above it is left out of every zone; default: the deposit's topography.
         max_blocks : int
             Most blocks the grid may have (:data:`MAX_BLOCKS`); more raises before any
-            allocation.
+            allocation. With `chunks`: most blocks per chunk.
+        chunks : int, optional
+            Blocks per chunk: return a *lazy* model (Dask arrays, needs
+            ``raremin[dask]``) whose chunks are slabs of the grid of about this many
+            blocks (whole levels, the slowest-varying axis of the block index, or rows
+            of one level when a level holds more). Nothing is coded now: each chunk's
+            task codes its slab when computed, so the parcels per chunk are unknown
+            until then (``chunks`` holds NaN; see :meth:`with_known_chunks`). Computed,
+            the model equals the in-memory one (bit for bit for prisms, and for bodies
+            whenever the level elevations ``origin + k x height`` are exact in floating
+            point, e.g. whole metres; otherwise to about 1e-14). Default: code the whole
+            grid now, in memory.
 
         Returns
         -------
@@ -499,8 +633,8 @@ class BlockModel:
         CRSError
             Grid and deposit CRSs differ.
         GeometryError
-            A zone does not touch the grid, or zones overlap (see
-            :meth:`from_proportions`).
+            A zone does not touch the grid (lazy: its bounding box does not), or zones
+            overlap (see :meth:`from_proportions`; lazy: raised when computed).
 
         Examples
         --------
@@ -511,9 +645,17 @@ class BlockModel:
         >>> m = BlockModel.from_deposit(z, BlockGrid((0, 0, 0), 10, (2, 1, 1)))
         >>> m.proportion.tolist()
         [1.0, 0.5]
+
+        A lazy model of slabs of two levels (needs Dask):
+
+        >>> g = BlockGrid((0, 0, 0), 10, (2, 1, 6))
+        >>> lazy = BlockModel.from_deposit(z, g, chunks=4)  # doctest: +SKIP
+        >>> lazy.chunks, lazy.compute().n_parcels  # doctest: +SKIP
+        ((nan, nan, nan), 2)
         """
         zones = zones_of(deposit)
-        check_block_count(grid, max_blocks)
+        if chunks is None:
+            check_block_count(grid, max_blocks)
         if isinstance(deposit, Deposit):
             check_same_crs(deposit.crs, grid.crs, "the block grid")
             if topography is None:
@@ -522,19 +664,48 @@ class BlockModel:
             raise InputError("a block model needs a 3D grid (zones have a vertical extent)")
         if grid.crs is not None:
             check_projected(grid.crs, "the block grid")
+        if chunks is not None:
+            return cls._lazy_from_zones(zones, grid, method, subcells, topography, chunks,
+                                        max_blocks)
         parts = {}
         for zone in zones:
             i, p = zone_proportions(grid, zone, method=method, subcells=subcells,
                                     topography=topography)
             if i.size == 0:
-                raise GeometryError(
-                    f"zone {zone.name!r} does not overlap the block grid (extent "
-                    f"{grid.extent}){' below the topography' if topography else ''}; build "
-                    f"the grid with BlockGrid.covering(deposit, size)"
-                )
+                raise GeometryError(_no_overlap_message(zone, grid, topography))
             parts[zone.name] = (i, p)
         return cls.from_proportions(grid, parts, {z.name: z.density_t_m3 for z in zones},
                                     max_blocks=max_blocks)
+
+    @classmethod
+    def _lazy_from_zones(cls, zones: list[Zone], grid: BlockGrid, method: str,
+                         subcells: int | None, topography: Any, chunks: Any,
+                         max_blocks: int) -> BlockModel:
+        """The lazy model of :meth:`from_deposit`: one coding task per slab."""
+        _dask.require_dask("BlockModel.from_deposit(chunks=...)")
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+            raise InputError(f"chunks must be a number of blocks >= 1; got {chunks!r}")
+        if chunks > max_blocks:
+            raise InputError(f"chunks={int(chunks):,} blocks is more than max_blocks="
+                             f"{max_blocks:,} per chunk; use smaller chunks or raise max_blocks")
+        _check_coding(method, subcells)
+        if not zones:
+            raise InputError("no zones given: a block model needs at least one zone")
+        names = [z.name for z in zones]
+        if len(set(names)) != len(names):
+            raise InputError(f"zone names must be unique; got {names}")
+        densities = [float(check_finite(z.density_t_m3, f"density of zone {z.name!r}"))
+                     for z in zones]
+        for zone, density in zip(zones, densities, strict=True):
+            if density <= 0:
+                raise InputError(f"zone {zone.name!r}: density_t_m3 must be > 0; got {density}")
+            _check_zone_reaches(zone, grid, topography)
+        windows = _windows(grid, int(chunks))
+        common = (grid, tuple(zones), tuple(densities), method, subcells, topography)
+        index, code, share, density = _dask.lazy_columns(
+            _window_parcels, common, windows, (np.int64, np.int32, np.float64, np.float64),
+            "raremin-parcels")
+        return cls(grid, tuple(names), index, code, share, {"density_t_m3": density})
 
     @classmethod
     def from_proportions(
@@ -600,7 +771,7 @@ class BlockModel:
             densities = [density_t_m3[n] for n in names]
         else:
             densities = [density_t_m3] * len(names)
-        idx, code, prop, dens = [], [], [], []
+        parts, dens = [], []
         for k, (name, (index, share)) in enumerate(proportions.items()):
             i = np.asarray(index)
             p = check_finite(share, f"proportions of zone {name!r}").ravel()
@@ -619,37 +790,161 @@ class BlockModel:
             density = float(check_finite(densities[k], f"density of zone {name!r}"))
             if density <= 0:
                 raise InputError(f"zone {name!r}: density_t_m3 must be > 0; got {density}")
-            keep = p > 0
-            idx.append(i[keep].astype(np.int64))
-            code.append(np.full(int(keep.sum()), k, dtype=np.int32))
-            prop.append(p[keep])
-            dens.append(np.full(int(keep.sum()), density))
-        index = np.concatenate(idx)
-        zone_code = np.concatenate(code)
-        share = np.concatenate(prop)
-        order = np.lexsort((zone_code, index))
-        index, zone_code, share = index[order], zone_code[order], share[order]
-        total = np.bincount(index, weights=share, minlength=grid.n_blocks)
-        over = np.flatnonzero(total > 1.0 + 1e-6)
-        if over.size:
-            block = int(over[0])
-            who = [names[c] for c in zone_code[index == block]]
-            centre = ", ".join(f"{v:.1f}" for v in grid.index_to_coords([block])[0])
-            raise GeometryError(
-                f"zones {who} overlap: their proportions of block {block} (centre {centre}) "
-                f"add up to {total[block]:.4f} ({over.size:,} such blocks), so tonnage would "
-                f"be counted twice; clip one zone by the other")
-        return cls(grid, names, index, zone_code, share,
-                   {"density_t_m3": np.concatenate(dens)[order]})
+            parts.append((i, p))
+            dens.append(density)
+        index, zone_code, share, density = _assemble(grid, names, parts, dens, 0, grid.n_blocks)
+        return cls(grid, names, index, zone_code, share, {"density_t_m3": density})
+
+    # ------------------------------------------------------------------ size and laziness
+
+    @property
+    def is_lazy(self) -> bool:
+        """
+        True when the parts are Dask arrays (computed on demand, chunk by chunk).
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 1.0])}, 2.5)
+        >>> m.is_lazy
+        False
+        """
+        return _dask.is_lazy(self.block_index)
+
+    @property
+    def chunks(self) -> tuple[float, ...]:
+        """
+        Parcels per chunk: one chunk for an in-memory model; NaN where a lazy model's
+        sizes are not known yet (see :meth:`with_known_chunks`).
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 1.0])}, 2.5)
+        >>> m.chunks
+        (2,)
+        """
+        if self.is_lazy:
+            return tuple(self.block_index.chunks[0])
+        return (int(np.asarray(self.block_index).size),)
 
     @property
     def n_parcels(self) -> int:
-        """Number of block-zone parcels."""
+        """Number of block-zone parcels (of a lazy model: needs known chunk sizes)."""
+        if self.is_lazy:
+            if not _dask.known(self.chunks):
+                raise _dask.unknown_size_error("n_parcels")
+            return int(sum(self.chunks))
         return int(self.block_index.size)
+
+    def compute(self) -> BlockModel:
+        """
+        The model in memory: every lazy part, and every attribute that is a Dask
+        object, computed in one pass (``dask.compute``) on the active scheduler.
+
+        Returns
+        -------
+        BlockModel
+            In memory (numpy arrays); an in-memory model is returned as it is.
+
+        Notes
+        -----
+        Counts of negative estimates set to zero by a lazy
+        :func:`~raremin.estimation.estimate` are logged and given in a warning here,
+        when they become known.
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 1.0])}, 2.5)
+        >>> m.compute() is m
+        True
+        """
+        if not self.is_lazy and not any(_dask.is_lazy(v) for v in self.attrs.values()):
+            return self
+        names = list(self.arrays)
+        lazy_keys = [k for k, v in self.attrs.items() if _dask.is_lazy(v)]
+        values = _dask.compute(self.block_index, self.zone_code, self.proportion,
+                               *(self.arrays[k] for k in names),
+                               *(self.attrs[k] for k in lazy_keys))
+        attrs = dict(self.attrs)
+        attrs.update(zip(lazy_keys, values[3 + len(names):], strict=True))
+        _report_resolved(attrs, lazy_keys)
+        return BlockModel(self.grid, self.zone_names, values[0], values[1], values[2],
+                          dict(zip(names, values[3:3 + len(names)], strict=True)), attrs)
+
+    def persist(self) -> BlockModel:
+        """
+        The lazy model with its chunks computed and held in the Dask cluster's memory
+        (``dask.persist``): later computations start from them.
+
+        Returns
+        -------
+        BlockModel
+            Still lazy (now with known chunk sizes once computed); an in-memory model
+            is returned as it is.
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 1.0])}, 2.5)
+        >>> m.persist() is m
+        True
+        """
+        if not self.is_lazy:
+            return self
+        names = list(self.arrays)
+        lazy_keys = [k for k, v in self.attrs.items() if _dask.is_lazy(v)]
+        values = _dask.persist(self.block_index, self.zone_code, self.proportion,
+                               *(self.arrays[k] for k in names),
+                               *(self.attrs[k] for k in lazy_keys))
+        attrs = dict(self.attrs)
+        attrs.update(zip(lazy_keys, values[3 + len(names):], strict=True))
+        model = BlockModel(self.grid, self.zone_names, values[0], values[1], values[2],
+                           dict(zip(names, values[3:3 + len(names)], strict=True)), attrs)
+        return model if _dask.known(model.chunks) else model.with_known_chunks()
+
+    def with_known_chunks(self) -> BlockModel:
+        """
+        The lazy model told how many parcels each chunk holds.
+
+        Chunks built by :meth:`from_deposit` learn their sizes only when their zones are
+        coded. This runs the coding tasks once (a pass over the geometry only: no
+        estimate is computed) and returns the same lazy model with known chunk sizes,
+        as :meth:`n_parcels` and :meth:`to_zarr` need. The coding runs again when the
+        model is computed, unless it was persisted (:meth:`persist`).
+
+        Returns
+        -------
+        BlockModel
+            A lazy model with known chunk sizes (the same object when they are known
+            already, or when the model is in memory).
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 1.0])}, 2.5)
+        >>> m.with_known_chunks().chunks
+        (2,)
+        """
+        if not self.is_lazy or _dask.known(self.chunks):
+            return self
+        sizes = _dask.chunk_sizes(self.block_index)
+        return BlockModel(
+            self.grid, self.zone_names, _dask.with_sizes(self.block_index, sizes),
+            _dask.with_sizes(self.zone_code, sizes), _dask.with_sizes(self.proportion, sizes),
+            {k: _dask.with_sizes(v, sizes) for k, v in self.arrays.items()}, dict(self.attrs))
+
+    # ------------------------------------------------------------------ per parcel
 
     def centres(self) -> np.ndarray:
         """
-        Block centre of each parcel, shape ``(n_parcels, 3)``.
+        Block centre of each parcel, shape ``(n_parcels, 3)`` (lazy for a lazy model).
 
         Examples
         --------
@@ -661,6 +956,11 @@ class BlockModel:
         >>> m.centres().tolist()
         [[5.0, 5.0, 5.0]]
         """
+        if self.is_lazy:
+            return self.block_index.map_blocks(
+                self.grid.index_to_coords, new_axis=1,
+                chunks=(self.block_index.chunks[0], (self.grid.ndim,)), dtype=np.float64,
+                meta=np.empty((0, 0)))
         return self.grid.index_to_coords(self.block_index)
 
     def zone_mask(self, zone: str) -> np.ndarray:
@@ -717,6 +1017,9 @@ class BlockModel:
         """
         A new model with arrays added or replaced (one value per parcel each).
 
+        In a lazy model, Dask arrays must be chunked like the model; in-memory arrays
+        are split like it (which needs known chunk sizes).
+
         Examples
         --------
         >>> from shapely import box
@@ -728,12 +1031,18 @@ class BlockModel:
         ['density_t_m3', 'treo_ppm']
         """
         merged = dict(self.arrays)
-        merged.update({k: np.asarray(v) for k, v in arrays.items()})
+        merged.update({k: v if _dask.is_lazy(v) else np.asarray(v) for k, v in arrays.items()})
         return dataclasses.replace(self, arrays=merged)
+
+    # ------------------------------------------------------------------ tables
 
     def summary(self) -> pd.DataFrame:
         """
         Parcels, volume and tonnage per zone (with a total row).
+
+        Zones come in the order of their first parcel; zones without parcels are left
+        out. A lazy model is summed chunk by chunk in one pass on the active Dask
+        scheduler (the sums then differ from the in-memory ones by rounding only).
 
         Examples
         --------
@@ -745,6 +1054,8 @@ class BlockModel:
         >>> m.summary()["tonnage_t"].tolist()
         [2000.0, 2000.0]
         """
+        if self.is_lazy:
+            return self._lazy_summary()
         frame = pd.DataFrame(
             {
                 "zone": np.asarray(self.zone_names, dtype=object)[self.zone_code],
@@ -757,11 +1068,33 @@ class BlockModel:
         total = pd.DataFrame([{"zone": "Total", **table.drop(columns="zone").sum().to_dict()}])
         return pd.concat([table, total], ignore_index=True)
 
+    def _lazy_summary(self) -> pd.DataFrame:
+        n_zones = len(self.zone_names)
+        parts = _dask.per_chunk(
+            _zone_sums, [self.block_index, self.zone_code, self.proportion,
+                         self.arrays["density_t_m3"], n_zones, self.grid.block_volume_m3],
+            len(self.chunks))
+        (stats,) = _dask.compute(_dask.tree_reduce(parts, _combine_zone_sums))
+        count, volume, tonnage, first = stats
+        present = np.flatnonzero(count > 0)
+        present = present[np.lexsort((present, first[present]))]
+        table = pd.DataFrame({
+            "zone": np.asarray(self.zone_names, dtype=object)[present],
+            "parcels": count[present].astype(np.int64),
+            "volume_m3": volume[present],
+            "tonnage_t": tonnage[present],
+        })
+        total = pd.DataFrame([{"zone": "Total", **table.drop(columns="zone").sum().to_dict()}])
+        return pd.concat([table, total], ignore_index=True)
+
     def to_dataframe(self) -> pd.DataFrame:
         """
         One row per parcel: block index and axis indices, centre coordinates, zone,
         proportion, volume, tonnage and every array (2D arrays give one column per
         leading index, ``name_0``, ``name_1``...).
+
+        A lazy model raises (it may not fit in memory): write it chunk by chunk with
+        :meth:`to_parquet`, or :meth:`compute` it first.
 
         Examples
         --------
@@ -773,29 +1106,14 @@ class BlockModel:
         >>> list(m.to_dataframe().columns)[:6]
         ['block', 'ix', 'iy', 'iz', 'easting_m', 'northing_m']
         """
-        ijk = self.grid.index_to_ijk(self.block_index)
-        xyz = self.centres()
-        columns: dict[str, Any] = {
-            "block": self.block_index,
-            "ix": ijk[:, 0],
-            "iy": ijk[:, 1],
-            "iz": ijk[:, 2],
-            "easting_m": xyz[:, 0],
-            "northing_m": xyz[:, 1],
-            "elevation_m": xyz[:, 2],
-            "zone": np.asarray(self.zone_names, dtype=object)[self.zone_code],
-            "proportion": self.proportion,
-            "volume_m3": self.volume_m3(),
-            "tonnage_t": self.tonnage_t(),
-        }
-        for key, arr in self.arrays.items():
-            if arr.ndim == 1:
-                columns[key] = arr
-            else:
-                flat = arr.reshape(-1, arr.shape[-1])
-                for i, row in enumerate(flat):
-                    columns[f"{key}_{i}"] = row
-        return pd.DataFrame(columns)
+        if self.is_lazy:
+            raise InputError(
+                "to_dataframe() of a lazy block model would bring every parcel into memory; "
+                "write it chunk by chunk with model.to_parquet(path), or call "
+                "model.compute().to_dataframe() when it fits in memory"
+            )
+        return _parcel_frame(self.grid, self.zone_names, self.block_index, self.zone_code,
+                             self.proportion, self.arrays)
 
     def to_geodataframe(self) -> Any:
         """
@@ -820,7 +1138,589 @@ class BlockModel:
             frame, geometry=shapely.box(x - hx, y - hy, x + hx, y + hy), crs=self.grid.crs
         )
 
+    # ------------------------------------------------------------------ files
+
+    def to_parquet(self, path: Any, *, overwrite: bool = False) -> Path:
+        """
+        Write the model as a directory of Parquet files, one per chunk.
+
+        Each file holds the rows of :meth:`to_dataframe` for one chunk (an in-memory
+        model is one chunk), so a lazy model is written chunk by chunk by its tasks,
+        never gathered in one place. ``raremin.json`` beside them holds the grid (with
+        its CRS as WKT), the zone names, the arrays' shapes and dtypes, the files in
+        order with their row counts, and the JSON-serialisable ``attrs`` (lazy ones are
+        computed in the same pass). The directory is written under a temporary name
+        and renamed at the end: it appears whole or not at all.
+
+        Parameters
+        ----------
+        path : str or path
+            The directory to create (on a file system every Dask worker can reach).
+        overwrite : bool, default False
+            Replace an existing directory (only once the new one is complete).
+
+        Returns
+        -------
+        pathlib.Path
+            The directory written.
+
+        Raises
+        ------
+        InputError
+            `path` exists (without `overwrite`), its parent folder does not, two
+            columns would have the same name (an array named like a derived column,
+            ``block``, ``zone``, ``tonnage_t``..., or like a column of a 2-D array), or
+            pyarrow is missing.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 0.5])}, 2.5)
+        >>> folder = m.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "model")
+        >>> sorted(p.name for p in folder.iterdir())
+        ['part.0.parquet', 'raremin.json']
+        >>> BlockModel.read_parquet(folder, chunks=None).proportion.tolist()
+        [1.0, 0.5]
+        """
+        _optional("pyarrow", "BlockModel.to_parquet")
+        columns = list(_DERIVED_COLUMNS)
+        for key, arr in self.arrays.items():
+            lead = int(np.prod(arr.shape[:-1]))
+            columns += [key] if arr.ndim == 1 else [f"{key}_{i}" for i in range(lead)]
+        clash = sorted({c for c in columns if columns.count(c) > 1})
+        if clash:
+            raise InputError(f"column(s) {clash} would appear twice in the files: arrays are "
+                             f"named like the columns to_parquet derives ("
+                             f"{', '.join(_DERIVED_COLUMNS)}) or like another array's "
+                             f"columns (name_0, name_1... of a 2-D array); rename them")
+        names = list(self.arrays)
+        lazy_keys = [k for k, v in self.attrs.items() if _dask.is_lazy(v)]
+        with _dask.atomic_directory(path, overwrite) as tmp:
+            args = [str(tmp), self.grid, self.zone_names, names, self.block_index,
+                    self.zone_code, self.proportion, *(self.arrays[k] for k in names)]
+            if self.is_lazy:
+                tasks = _dask.per_chunk(_write_parquet_part, args, len(self.chunks))
+                rows, *resolved = _dask.compute(tasks, *(self.attrs[k] for k in lazy_keys))
+            else:
+                rows, resolved = [_write_parquet_part(*args, 0)], []
+            attrs = dict(self.attrs)
+            attrs.update(zip(lazy_keys, resolved, strict=True))
+            _report_resolved(attrs, lazy_keys)
+            meta = _metadata(self, attrs)
+            meta["parts"] = [{"file": _part_name(i), "rows": int(r)} for i, r in enumerate(rows)]
+            (tmp / _SIDECAR).write_text(json.dumps(meta, indent=1))
+        return Path(path)
+
+    @classmethod
+    def read_parquet(cls, path: Any, *, chunks: int | str | None = "files") -> BlockModel:
+        """
+        A block model written by :meth:`to_parquet`.
+
+        Parameters
+        ----------
+        path : str or path
+            The directory.
+        chunks : "files", int or None, default "files"
+            ``"files"``: a lazy model, one chunk per file (read by its task when
+            computed; chunk sizes known from ``raremin.json``); an int: lazy, re-chunked
+            to this many parcels per chunk; None: read everything into memory now
+            (no Dask needed).
+
+        Returns
+        -------
+        BlockModel
+            The model as written, with its ``attrs``; the derived columns (axis
+            indices, centres, volume, tonnage) are not read, the model recomputes them.
+
+        Raises
+        ------
+        InputError
+            Not a directory written by :meth:`to_parquet`, a zone name the metadata
+            does not list, a file with another row count than recorded.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 0.5])}, 2.5)
+        >>> folder = m.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "model")
+        >>> back = BlockModel.read_parquet(folder, chunks=None)
+        >>> back.zone_names, back.tonnage_t().tolist()
+        (('A',), [2500.0, 1250.0])
+        """
+        _optional("pyarrow", "BlockModel.read_parquet")
+        folder = Path(path)
+        sidecar = folder / _SIDECAR
+        if not sidecar.is_file():
+            raise InputError(f"{str(folder)!r} is not a block model written by "
+                             f"BlockModel.to_parquet (no {_SIDECAR} in it)")
+        meta = _check_metadata(json.loads(sidecar.read_text()), str(sidecar))
+        grid, names = _grid_of(meta), tuple(meta["zone_names"])
+        files = [(str(folder / p["file"]), int(p["rows"])) for p in meta["parts"]]
+        keys = list(meta["arrays"])
+        if chunks is None:
+            parts = [_read_parquet_part(meta, f) for f in files]
+            cols = [np.concatenate([p[j] for p in parts], axis=-1) for j in range(3 + len(keys))]
+        else:
+            _dask.require_dask("BlockModel.read_parquet(chunks=...)")
+            cols = _dask.lazy_columns(
+                _read_parquet_part, meta, files, _column_dtypes(meta), "raremin-read",
+                sizes=[rows for _, rows in files], leads=_column_leads(meta))
+            cols = _rechunk(cols, chunks)
+        return cls(grid, names, cols[0], cols[1], cols[2],
+                   dict(zip(keys, cols[3:], strict=True)), dict(meta["attrs"]))
+
+    def to_zarr(self, path: Any, *, chunk_size: int | None = None,
+                overwrite: bool = False) -> Path:
+        """
+        Write the model as a Zarr group: one array per part (``block_index``,
+        ``zone_code``, ``proportion``, ``arrays/<name>``), chunked along parcels.
+
+        The group's attribute ``raremin`` holds the grid, zone names and ``attrs`` (as
+        ``raremin.json`` of :meth:`to_parquet`). A lazy model is written chunk by chunk
+        by its tasks; as each task writes a region of the arrays, the chunk sizes must
+        be known (:meth:`with_known_chunks` first: a pass over the geometry) and the
+        chunks are made regular (`chunk_size` parcels; Zarr chunks are all equal). The
+        group is written under a temporary name and renamed at the end.
+
+        Parameters
+        ----------
+        path : str or path
+            The directory of the group to create.
+        chunk_size : int, optional
+            Parcels per Zarr chunk; default: the largest chunk of a lazy model, or
+            1,048,576 for an in-memory one.
+        overwrite : bool, default False
+            Replace an existing directory (only once the new one is complete).
+
+        Returns
+        -------
+        pathlib.Path
+            The directory written.
+
+        Raises
+        ------
+        InputError
+            A lazy model with unknown chunk sizes, `path` exists, zarr is missing.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 0.5])}, 2.5)
+        >>> folder = m.to_zarr(pathlib.Path(tempfile.mkdtemp()) / "model.zarr")
+        >>> BlockModel.read_zarr(folder, chunks=None).block_index.tolist()
+        [0, 1]
+        """
+        zarr = _optional("zarr", "BlockModel.to_zarr")
+        if self.is_lazy and not _dask.known(self.chunks):
+            raise _dask.unknown_size_error("to_zarr()")
+        n = self.n_parcels
+        if chunk_size is None:
+            size = int(max(self.chunks)) if self.is_lazy else min(n, _ZARR_CHUNK)
+        else:
+            size = int(chunk_size)
+            if size < 1:
+                raise InputError(f"chunk_size must be >= 1 parcel; got {chunk_size!r}")
+        size = max(size, 1)
+        columns = {"block_index": self.block_index, "zone_code": self.zone_code,
+                   "proportion": self.proportion,
+                   **{f"arrays/{k}": v for k, v in self.arrays.items()}}
+        lazy_keys = [k for k, v in self.attrs.items() if _dask.is_lazy(v)]
+        with _dask.atomic_directory(path, overwrite) as tmp:
+            root = zarr.open_group(str(tmp), mode="w")
+            create = getattr(root, "create_array", None) or root.create_dataset
+            for name, x in columns.items():
+                create(name, shape=x.shape[:-1] + (n,), chunks=x.shape[:-1] + (size,),
+                       dtype=np.dtype(x.dtype))
+            if self.is_lazy:
+                tasks = []
+                for name, x in columns.items():
+                    x = x.rechunk({x.ndim - 1: size})
+                    starts = _dask.chunk_starts(x.chunks[-1])
+                    tasks += _dask.per_chunk(_write_zarr_region,
+                                             [str(tmp), name, _dask.each_chunk(starts), x],
+                                             len(starts))
+                _, *resolved = _dask.compute(tasks, *(self.attrs[k] for k in lazy_keys))
+            else:
+                for name, x in columns.items():
+                    _write_zarr_region(str(tmp), name, 0, np.asarray(x), 0)
+                resolved = []
+            attrs = dict(self.attrs)
+            attrs.update(zip(lazy_keys, resolved, strict=True))
+            _report_resolved(attrs, lazy_keys)
+            root.attrs["raremin"] = _metadata(self, attrs)
+        return Path(path)
+
+    @classmethod
+    def read_zarr(cls, path: Any, *, chunks: int | str | None = "stored") -> BlockModel:
+        """
+        A block model written by :meth:`to_zarr`.
+
+        Parameters
+        ----------
+        path : str or path
+            The group's directory.
+        chunks : "stored", int or None, default "stored"
+            ``"stored"``: a lazy model chunked as stored; an int: lazy, re-chunked to
+            this many parcels per chunk; None: read everything into memory now (no Dask
+            needed).
+
+        Returns
+        -------
+        BlockModel
+
+        Raises
+        ------
+        InputError
+            Not a group written by :meth:`to_zarr`; zarr is missing.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 0.5])}, 2.5)
+        >>> folder = m.to_zarr(pathlib.Path(tempfile.mkdtemp()) / "model.zarr")
+        >>> BlockModel.read_zarr(folder, chunks=None).tonnage_t().tolist()
+        [2500.0, 1250.0]
+        """
+        zarr = _optional("zarr", "BlockModel.read_zarr")
+        try:
+            root = zarr.open_group(str(path), mode="r")
+            meta = dict(root.attrs)["raremin"]
+        except Exception as err:  # noqa: BLE001 (any failure means: not our group)
+            raise InputError(f"{str(path)!r} is not a block model written by "
+                             f"BlockModel.to_zarr ({type(err).__name__}: {err})") from None
+        meta = _check_metadata(meta, str(path))
+        keys = list(meta["arrays"])
+        names = ["block_index", "zone_code", "proportion", *(f"arrays/{k}" for k in keys)]
+        if chunks is None:
+            cols = [np.asarray(root[name][...]) for name in names]
+        else:
+            _dask.require_dask("BlockModel.read_zarr(chunks=...)")
+            import dask.array as da
+
+            cols = _rechunk([da.from_zarr(str(path), component=name) for name in names],
+                            chunks)
+        return cls(_grid_of(meta), tuple(meta["zone_names"]), cols[0], cols[1], cols[2],
+                   dict(zip(keys, cols[3:], strict=True)), dict(meta["attrs"]))
+
     def _repr_html_(self) -> str:
+        if self.is_lazy:
+            from ._display import _card
+
+            lines = [
+                f"grid {' x '.join(str(n) for n in self.grid.shape)} blocks of "
+                f"{' x '.join(f'{s:g}' for s in self.grid.block_size)} m",
+                f"lazy (Dask): {_dask.describe_chunks(self.chunks)} in "
+                f"{len(self.zone_names)} zone(s); arrays: {', '.join(sorted(self.arrays))}",
+            ]
+            return _card("Block model", lines)
         from ._display import block_model_html
 
         return block_model_html(self)
+
+
+# ---------------------------------------------------------------------- private helpers
+
+
+def _no_overlap_message(zone: Zone, grid: BlockGrid, topography: Any) -> str:
+    return (f"zone {zone.name!r} does not overlap the block grid (extent "
+            f"{grid.extent}){' below the topography' if topography else ''}; build "
+            f"the grid with BlockGrid.covering(deposit, size)")
+
+
+def _check_zone_reaches(zone: Zone, grid: BlockGrid, topography: Any) -> None:
+    """Lazy models: a zone's bounds must overlap the grid; a body beyond it warns once."""
+    lo, hi = np.asarray(zone.bounds[:3]), np.asarray(zone.bounds[3:])
+    extent = np.asarray(grid.extent).reshape(-1, 2)
+    if np.any(hi <= extent[:, 0]) or np.any(lo >= extent[:, 1]):
+        raise GeometryError(_no_overlap_message(zone, grid, topography))
+    tol = 1e-9 * np.asarray(grid.block_size)
+    if zone.body is not None and (np.any(lo < extent[:, 0] - tol)
+                                  or np.any(hi > extent[:, 1] + tol)):
+        warnings.warn(
+            f"zone {zone.name!r} extends beyond the block grid (zone bounds "
+            f"{tuple(round(float(v), 3) for v in zone.bounds)}, grid extent {grid.extent}): "
+            f"the part outside is not coded; use BlockGrid.covering or a larger grid",
+            UserWarning, stacklevel=4)
+
+
+def _windows(grid: BlockGrid, blocks: int) -> list[tuple[int, int, int, int]]:
+    """
+    Slabs ``(k0, k1, r0, r1)`` of about `blocks` blocks, in block-index order: whole
+    levels (the last axis varies slowest), or rows of one level when a level is larger.
+    """
+    nx, ny, nz = grid.shape
+    per_level = nx * ny
+    if per_level <= blocks:
+        step = blocks // per_level
+        return [(k, min(k + step, nz), 0, ny) for k in range(0, nz, step)]
+    rows = max(1, blocks // nx)
+    return [(k, k + 1, r, min(r + rows, ny)) for k in range(nz) for r in range(0, ny, rows)]
+
+
+def _window_range(grid: BlockGrid, window: tuple[int, int, int, int]) -> tuple[int, int]:
+    """First and one-past-last flat block index of a window."""
+    nx, ny = grid.shape[:2]
+    k0, k1, r0, r1 = window
+    return nx * (r0 + ny * k0), nx * (r1 + ny * (k1 - 1))
+
+
+def _window_parcels(common: tuple[Any, ...], window: tuple[int, int, int, int]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The parcels of one slab of a lazy :meth:`BlockModel.from_deposit` (a chunk task)."""
+    grid, zones, densities, method, subcells, topography = common
+    parts = [_zone_window(grid, z, window, method, subcells, topography) for z in zones]
+    start, stop = _window_range(grid, window)
+    return _assemble(grid, tuple(z.name for z in zones), parts, list(densities), start, stop)
+
+
+def _assemble(grid: BlockGrid, names: Sequence[str], parts: Sequence[tuple[Any, Any]],
+              densities: Sequence[float], start: int, stop: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Parcels sorted by block then zone from each zone's (indices, proportions) within
+    blocks ``start .. stop - 1``; raises GeometryError where zones overlap.
+    """
+    idx, code, prop, dens = [], [], [], []
+    for k, (i, p) in enumerate(parts):
+        keep = p > 0
+        idx.append(np.asarray(i)[keep].astype(np.int64))
+        code.append(np.full(int(keep.sum()), k, dtype=np.int32))
+        prop.append(p[keep])
+        dens.append(np.full(int(keep.sum()), densities[k]))
+    index = np.concatenate(idx)
+    zone_code = np.concatenate(code)
+    share = np.concatenate(prop)
+    order = np.lexsort((zone_code, index))
+    index, zone_code, share = index[order], zone_code[order], share[order]
+    total = np.bincount(index - start, weights=share, minlength=stop - start)
+    over = np.flatnonzero(total > 1.0 + 1e-6)
+    if over.size:
+        block = int(over[0]) + start
+        who = [names[c] for c in zone_code[index == block]]
+        centre = ", ".join(f"{v:.1f}" for v in grid.index_to_coords([block])[0])
+        raise GeometryError(
+            f"zones {who} overlap: their proportions of block {block} (centre {centre}) "
+            f"add up to {total[block - start]:.4f} ({over.size:,} such blocks), so tonnage "
+            f"would be counted twice; clip one zone by the other")
+    return index, zone_code, share, np.concatenate(dens)[order]
+
+
+def _zone_sums(block_index: np.ndarray, zone_code: np.ndarray, proportion: np.ndarray,
+               density: np.ndarray, n_zones: int, block_m3: float, chunk: int) -> np.ndarray:
+    """Parcels, volume, tonnage and first block per zone of one chunk, shape (4, n_zones)."""
+    volume = block_m3 * proportion
+    out = np.zeros((4, n_zones))
+    out[0] = np.bincount(zone_code, minlength=n_zones)
+    out[1] = np.bincount(zone_code, weights=volume, minlength=n_zones)
+    out[2] = np.bincount(zone_code, weights=volume * density, minlength=n_zones)
+    out[3] = np.inf
+    codes, first = np.unique(zone_code, return_index=True)
+    out[3, codes] = block_index[first]
+    return out
+
+
+def _combine_zone_sums(parts: list[np.ndarray]) -> np.ndarray:
+    out = np.array(parts[0], copy=True)
+    for p in parts[1:]:
+        out[:3] += p[:3]
+        np.minimum(out[3], p[3], out=out[3])
+    return out
+
+
+def _parcel_frame(grid: BlockGrid, zone_names: Sequence[str], block_index: np.ndarray,
+                  zone_code: np.ndarray, proportion: np.ndarray,
+                  arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The rows of :meth:`BlockModel.to_dataframe` for some parcels (a chunk, or all)."""
+    ijk = grid.index_to_ijk(block_index)
+    xyz = grid.index_to_coords(block_index)
+    volume = grid.block_volume_m3 * proportion
+    columns: dict[str, Any] = {
+        "block": block_index,
+        "ix": ijk[:, 0],
+        "iy": ijk[:, 1],
+        "iz": ijk[:, 2],
+        "easting_m": xyz[:, 0],
+        "northing_m": xyz[:, 1],
+        "elevation_m": xyz[:, 2],
+        "zone": np.asarray(zone_names, dtype=object)[zone_code],
+        "proportion": proportion,
+        "volume_m3": volume,
+        "tonnage_t": volume * arrays["density_t_m3"],
+    }
+    for key, arr in arrays.items():
+        if arr.ndim == 1:
+            columns[key] = arr
+        else:
+            flat = arr.reshape(int(np.prod(arr.shape[:-1])), arr.shape[-1])
+            for i, row in enumerate(flat):
+                columns[f"{key}_{i}"] = row
+    return pd.DataFrame(columns)
+
+
+def _optional(name: str, what: str) -> Any:
+    """Import an optional dependency, or raise an InputError with the install command."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise InputError(f"{what} needs {name}, which is not installed; install it with "
+                         f"{_dask.INSTALL_HINT}") from None
+
+
+def _part_name(i: int) -> str:
+    return f"part.{i}.parquet"
+
+
+def _write_parquet_part(folder: str, grid: BlockGrid, zone_names: Sequence[str],
+                        names: Sequence[str], block_index: np.ndarray, zone_code: np.ndarray,
+                        proportion: np.ndarray, *rest: Any) -> int:
+    """Write the rows of one chunk to ``part.<i>.parquet``; the number of rows."""
+    *values, chunk = rest
+    frame = _parcel_frame(grid, zone_names, np.asarray(block_index), np.asarray(zone_code),
+                          np.asarray(proportion),
+                          {k: np.asarray(v) for k, v in zip(names, values, strict=True)})
+    frame.to_parquet(Path(folder) / _part_name(chunk), engine="pyarrow", index=False)
+    return len(frame)
+
+
+def _read_parquet_part(meta: Mapping[str, Any], file: tuple[str, int]) -> list[np.ndarray]:
+    """block_index, zone_code, proportion and the arrays of one Parquet file."""
+    import pyarrow.parquet as pq
+
+    path, rows = file
+    keys = list(meta["arrays"])
+    wanted = ["block", "zone", "proportion"]
+    for key in keys:
+        lead = meta["arrays"][key]["lead"]
+        wanted += [key] if not lead else [f"{key}_{i}" for i in range(int(np.prod(lead)))]
+    table = pq.read_table(path, columns=wanted)
+    if table.num_rows != rows:
+        raise InputError(f"{path!r} holds {table.num_rows:,} rows but its metadata says "
+                         f"{rows:,}; the directory was changed after it was written")
+    names = list(meta["zone_names"])
+    zone = pd.Categorical(table.column("zone").to_pandas(), categories=names)
+    if np.any(zone.codes < 0):
+        bad = table.column("zone").to_pandas()[zone.codes < 0].iloc[0]
+        raise InputError(f"{path!r}: zone {bad!r} is not among the zones of the metadata "
+                         f"({names})")
+    dtypes = _column_dtypes(meta)
+    out = [table.column("block").to_numpy().astype(dtypes[0], copy=False),
+           zone.codes.astype(dtypes[1]),
+           table.column("proportion").to_numpy().astype(dtypes[2], copy=False)]
+    for j, key in enumerate(keys):
+        lead = tuple(meta["arrays"][key]["lead"])
+        if not lead:
+            arr = table.column(key).to_numpy()
+        else:
+            arr = np.stack([table.column(f"{key}_{i}").to_numpy()
+                            for i in range(int(np.prod(lead)))]).reshape(lead + (rows,))
+        out.append(arr.astype(dtypes[3 + j], copy=False))
+    return out
+
+
+def _write_zarr_region(folder: str, name: str, start: int, block: np.ndarray,
+                       chunk: int) -> int:
+    """Write one chunk of a part into its Zarr array, from parcel `start` on."""
+    import zarr
+
+    array = zarr.open_array(folder, path=name, mode="r+")
+    block = np.asarray(block)
+    array[..., start:start + block.shape[-1]] = block
+    return int(block.shape[-1])
+
+
+def _json_value(value: Any) -> Any:
+    """`value` as plain JSON types (numpy scalars and arrays included), or raise TypeError."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_value(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _metadata(model: BlockModel, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """Grid, zones, dtypes and JSON-serialisable attrs of a model, for the files written."""
+    grid = model.grid
+    plain, dropped = {}, []
+    for key, value in attrs.items():
+        try:
+            plain[str(key)] = _json_value(value)
+        except TypeError:
+            dropped.append(key)
+    if dropped:
+        warnings.warn(f"attrs {dropped} are not JSON-serialisable and were not written",
+                      UserWarning, stacklevel=3)
+    return {
+        "format": _FORMAT,
+        "version": _FORMAT_VERSION,
+        "grid": {"origin": list(grid.origin), "block_size": list(grid.block_size),
+                 "shape": list(grid.shape),
+                 "crs": None if grid.crs is None else grid.crs.to_wkt()},
+        "zone_names": list(model.zone_names),
+        "dtypes": {"block_index": np.dtype(model.block_index.dtype).str,
+                   "zone_code": np.dtype(model.zone_code.dtype).str,
+                   "proportion": np.dtype(model.proportion.dtype).str},
+        "arrays": {k: {"dtype": np.dtype(v.dtype).str, "lead": list(v.shape[:-1])}
+                   for k, v in model.arrays.items()},
+        "attrs": plain,
+    }
+
+
+def _check_metadata(meta: Any, where: str) -> dict[str, Any]:
+    if not isinstance(meta, Mapping) or meta.get("format") != _FORMAT:
+        raise InputError(f"{where} is not raremin block model metadata")
+    if int(meta.get("version", 0)) > _FORMAT_VERSION:
+        raise InputError(f"{where} was written by a newer raremin (format version "
+                         f"{meta['version']}); upgrade raremin to read it")
+    return dict(meta)
+
+
+def _grid_of(meta: Mapping[str, Any]) -> BlockGrid:
+    g = meta["grid"]
+    return BlockGrid(tuple(g["origin"]), tuple(g["block_size"]), tuple(g["shape"]),
+                     crs=g["crs"])
+
+
+def _column_dtypes(meta: Mapping[str, Any]) -> list[np.dtype]:
+    d = meta["dtypes"]
+    return [np.dtype(d["block_index"]), np.dtype(d["zone_code"]), np.dtype(d["proportion"]),
+            *(np.dtype(a["dtype"]) for a in meta["arrays"].values())]
+
+
+def _column_leads(meta: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    return [(), (), (), *(tuple(a["lead"]) for a in meta["arrays"].values())]
+
+
+def _rechunk(columns: list[Any], chunks: Any) -> list[Any]:
+    """Lazy columns re-chunked to `chunks` parcels per chunk (a str keeps them)."""
+    if isinstance(chunks, str):
+        if chunks not in ("files", "stored"):
+            raise InputError(f"chunks must be 'files', 'stored', a number of parcels or None; "
+                             f"got {chunks!r}")
+        return columns
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+        raise InputError(f"chunks must be a number of parcels >= 1; got {chunks!r}")
+    return [c.rechunk({c.ndim - 1: int(chunks)}) for c in columns]
+
+
+def _report_resolved(attrs: Mapping[str, Any], lazy_keys: Sequence[str]) -> None:
+    """Report what became known when a lazy model's attrs were computed."""
+    if "negative_estimates" in lazy_keys:
+        from .estimation import _report_negatives
+
+        _report_negatives(attrs["negative_estimates"], attrs.get("negative_policy"), 4)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _dask
 from ._binning import binned_sums
 from ._validation import check_basis, check_cutoffs, check_finite
 from .analytes import column_unit
@@ -421,7 +422,7 @@ def grade_tonnage(
     group_names : sequence of str, optional
         Names of the groups (required with `groups`).
     workers : int, optional
-        Threads (default: the CPUs available).
+        Threads (default: the CPUs available; Dask arrays: one per task).
 
     Returns
     -------
@@ -441,6 +442,15 @@ def grade_tonnage(
     weighted ``bincount`` per quantity sums the bins, and a cumulative sum from the
     top gives every cut-off: no pass per cut-off, no sort.
 
+    `grade`, `tonnage_t`, `others` and `groups` may be Dask arrays chunked along the
+    last (block) axis, all alike (e.g. the arrays of a lazy
+    :class:`~raremin.grid.BlockModel`; in-memory arrays are split like them when their
+    chunk sizes are known). Each chunk's bins are summed by its own task on the active
+    Dask scheduler, the sums are added up by a tree of tasks, and the table is built
+    from them as in memory: the same table, to rounding. The call computes: it returns
+    a GradeTonnage. Errors name the block (counted over the whole array when the chunk
+    sizes are known, else within its chunk).
+
     Examples
     --------
     >>> import numpy as np
@@ -456,23 +466,8 @@ def grade_tonnage(
     unit = grade_unit(unit)
     basis = check_basis(basis)
     cut = check_cutoffs(cutoffs, unit)
-    g = np.asarray(grade, dtype=float)
-    if g.ndim == 0:
-        g = g[None]
-    n = g.shape[-1]
-    t = np.asarray(tonnage_t, dtype=float)
-    try:
-        np.broadcast_shapes(t.shape, g.shape)
-    except ValueError:
-        raise InputError(
-            f"tonnage_t of shape {t.shape} does not broadcast to the grades' shape {g.shape}"
-        ) from None
-    lead = g.shape[:-1]
-    g2 = np.ascontiguousarray(g.reshape(-1, n))
-    t2 = np.broadcast_to(t, g.shape).reshape(-1, n)
     extra_names = list(others or {})
     extra_units = []
-    extra_arrays = []
     for name in extra_names:
         unit_of = column_unit(name)
         if unit_of is None:
@@ -480,27 +475,22 @@ def grade_tonnage(
                 f"reported grade {name!r} must end in a unit suffix "
                 f"({', '.join(sorted({unit_suffix(u) for u in GRADE_UNITS}))}), e.g. 'nd_ppm'"
             )
-        arr = np.asarray(others[name], dtype=float)  # type: ignore[index]
-        if arr.shape != g.shape:
-            raise InputError(f"reported grade {name!r} has shape {arr.shape}; expected {g.shape}")
         extra_units.append(unit_of)
-        extra_arrays.append(np.ascontiguousarray(arr.reshape(-1, n)))
+    extra = [others[name] for name in extra_names]  # type: ignore[index]
     if groups is None:
-        codes, names, n_groups = None, None, 1
+        names, n_groups = None, 1
     else:
-        codes = np.asarray(groups)
         if group_names is None:
             raise InputError("group_names are needed with groups")
         names = tuple(str(x) for x in group_names)
         n_groups = len(names)
-        if codes.shape != (n,) or not np.issubdtype(codes.dtype, np.integer):
-            raise InputError(f"groups must be {n} integer codes (one per block)")
-        if codes.size and (codes.min() < 0 or codes.max() >= n_groups):
-            raise InputError(f"group codes must lie in [0, {n_groups - 1}]")
-        codes = codes.astype(np.intp)
     full = float(GRADE_UNITS["fraction"] / GRADE_UNITS[unit])
-    ton, met, oth, gaps = binned_sums(g2, t2, extra_arrays, cut, codes, n_groups, full,
-                                      workers)
+    if any(_dask.is_lazy(x) for x in (grade, tonnage_t, groups, *extra)):
+        lead, (ton, met, oth, gaps) = _lazy_binned_sums(
+            grade, tonnage_t, extra_names, extra, cut, groups, n_groups, full)
+    else:
+        lead, (ton, met, oth, gaps) = _binned_sums_in_memory(
+            grade, tonnage_t, extra_names, extra, cut, groups, n_groups, full, workers)
     # Cumulative sums from the top over bins 1..n_c give the totals at or above each cut-off.
     n_c = cut.size
 
@@ -539,3 +529,119 @@ def grade_tonnage(
         groups=names,
         extra_coverage=coverage,
     )
+
+
+def _binned_sums_in_memory(
+    grade: Any, tonnage_t: Any, extra_names: list[str], extra: list[Any], cut: np.ndarray,
+    groups: Any, n_groups: int, full: float, workers: int | None,
+) -> tuple[tuple[int, ...], tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]]:
+    """The leading shape and per-bin sums of in-memory arrays (see :func:`binned_sums`)."""
+    g = np.asarray(grade, dtype=float)
+    if g.ndim == 0:
+        g = g[None]
+    n = g.shape[-1]
+    t = np.asarray(tonnage_t, dtype=float)
+    try:
+        np.broadcast_shapes(t.shape, g.shape)
+    except ValueError:
+        raise InputError(
+            f"tonnage_t of shape {t.shape} does not broadcast to the grades' shape {g.shape}"
+        ) from None
+    g2 = np.ascontiguousarray(g.reshape(-1, n))
+    t2 = np.broadcast_to(t, g.shape).reshape(-1, n)
+    extra_arrays = []
+    for name, values in zip(extra_names, extra, strict=True):
+        arr = np.asarray(values, dtype=float)
+        if arr.shape != g.shape:
+            raise InputError(f"reported grade {name!r} has shape {arr.shape}; expected {g.shape}")
+        extra_arrays.append(np.ascontiguousarray(arr.reshape(-1, n)))
+    codes = None
+    if groups is not None:
+        codes = _check_group_codes(np.asarray(groups), n, n_groups)
+        if codes.size and (codes.min() < 0 or codes.max() >= n_groups):
+            raise InputError(f"group codes must lie in [0, {n_groups - 1}]")
+        codes = codes.astype(np.intp)
+    return g.shape[:-1], binned_sums(g2, t2, extra_arrays, cut, codes, n_groups, full, workers)
+
+
+def _check_group_codes(codes: Any, n: Any, n_groups: int) -> Any:
+    """Group codes must be one integer per block (`n`: NaN when not known)."""
+    known = not (isinstance(n, float) and np.isnan(n))
+    if (codes.ndim != 1 or (known and codes.shape != (n,))
+            or not np.issubdtype(codes.dtype, np.integer)):
+        count = f"{n} integer codes" if known else "integer codes"
+        raise InputError(f"groups must be {count} (one per block)")
+    return codes
+
+
+def _lazy_binned_sums(
+    grade: Any, tonnage_t: Any, extra_names: list[str], extra: list[Any], cut: np.ndarray,
+    groups: Any, n_groups: int, full: float,
+) -> tuple[tuple[int, ...], tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]]:
+    """
+    Per-bin sums of Dask arrays chunked along blocks: the sums of each chunk
+    (:func:`binned_sums` on one thread, blocks numbered from the chunk's first block
+    when the chunk sizes are known) added up by a tree reduction, in one pass on the
+    active Dask scheduler.
+    """
+    _dask.require_dask("grade_tonnage() of Dask arrays")
+    ref = next(x for x in (grade, tonnage_t, groups, *extra) if _dask.is_lazy(x))
+    ref_chunks = ref.chunks[-1]
+    g = _dask.align("grade", grade, ref_chunks, one_d=False)
+    if g.dtype != np.float64:
+        g = g.astype(np.float64)
+    lead = tuple(int(v) for v in g.shape[:-1])
+    t: Any = tonnage_t
+    if _dask.is_lazy(t) or np.ndim(t) > 0 and np.shape(t)[-1] != 1:
+        t = _dask.align("tonnage_t", t, ref_chunks, one_d=False)
+        try:
+            if np.broadcast_shapes(t.shape[:-1], lead) != lead:
+                raise ValueError
+        except ValueError:
+            raise InputError(f"tonnage_t of shape {t.shape} does not broadcast to the "
+                             f"grades' shape {g.shape}") from None
+    else:
+        t = np.asarray(t, dtype=float)
+        try:
+            np.broadcast_shapes(t.shape, lead + (1,))
+        except ValueError:
+            raise InputError(f"tonnage_t of shape {t.shape} does not broadcast to the "
+                             f"grades' shape {g.shape}") from None
+    extra_arrays = []
+    for name, values in zip(extra_names, extra, strict=True):
+        arr = _dask.align(f"reported grade {name!r}", values, ref_chunks, one_d=False)
+        if tuple(arr.shape[:-1]) != lead:
+            raise InputError(f"reported grade {name!r} has shape {arr.shape}; expected {g.shape}")
+        extra_arrays.append(arr)
+    codes = None
+    if groups is not None:
+        codes = _dask.align("groups", groups, ref_chunks, one_d=True)
+        _check_group_codes(codes, ref.shape[-1], n_groups)
+    n_chunks = len(ref_chunks)
+    starts = _dask.chunk_starts(ref_chunks)
+    parts = _dask.per_chunk(
+        _chunk_binned_sums,
+        [g, t, codes, _dask.each_chunk(starts), cut, n_groups, full, *extra_arrays], n_chunks)
+    (total,) = _dask.compute(_dask.tree_reduce(parts, _dask.add_all))
+    k = len(extra_arrays)
+    return lead, (total[0], total[1], list(total[2:2 + k]), list(total[2 + k:]))
+
+
+def _chunk_binned_sums(grade: np.ndarray, tonnage: Any, groups: np.ndarray | None,
+                       start: int | None, cut: np.ndarray, n_groups: int, full: float,
+                       *rest: Any) -> np.ndarray:
+    """One chunk's per-bin sums, stacked: tonnage, metal, others' sums, others' gaps."""
+    *others, chunk = rest
+    shape = (int(np.prod(grade.shape[:-1])), grade.shape[-1])
+    g2 = np.ascontiguousarray(np.asarray(grade, dtype=float).reshape(shape))
+    t2 = np.broadcast_to(np.asarray(tonnage, dtype=float), grade.shape).reshape(shape)
+    o2 = [np.ascontiguousarray(np.asarray(o, dtype=float).reshape(shape)) for o in others]
+    codes = None
+    if groups is not None:
+        codes = np.asarray(groups)
+        if codes.size and (codes.min() < 0 or codes.max() >= n_groups):
+            raise InputError(f"group codes must lie in [0, {n_groups - 1}]")
+        codes = codes.astype(np.intp)
+    ton, met, oth, gap = binned_sums(g2, t2, o2, cut, codes, n_groups, full, 1, start=start,
+                                     chunk=chunk)
+    return np.stack([ton, met, *oth, *gap])

@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_assess.py", ["--block", "100", "--repeat", "1"], "ratio"),
         ("bench_neighbourhood.py", ["--quick", "--repeat", "1"], "x"),
         ("bench_domains.py", ["--quick", "--repeat", "1"], "ratio"),
+        ("bench_import.py", ["--repeat", "1"], "ratio"),
+        ("bench_dask.py", ["--quick"], "speed-up"),
     ],
 )
 def test_benchmark_script_runs(script, args, expect):

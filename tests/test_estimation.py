@@ -363,3 +363,63 @@ def test_a_mapping_gives_each_zone_its_own_estimator():
     np.testing.assert_allclose(out.arrays["la_ppm"][b], 600.0)
     with pytest.raises(InputError, match=r"no estimator for zone\(s\) \['B'\]"):
         estimate(model, samples, {"A": NearestSample()})
+
+
+# ------------------------------------------------------------------ one predict per chunk
+
+
+def test_estimating_chunk_by_chunk_gives_the_whole_models_estimates(model, samples):
+    """The chunk function a lazy model maps over its chunks, run here on slices."""
+    from raremin.estimation import _Fit, _Plan, _predict_chunk
+
+    kriging = Kriging(VariogramModel(0.05, [Structure("spherical", 0.95, 150.0)]))
+    whole = estimate(model, samples, kriging)
+    fitted = {z: kriging.clone().fit(
+        samples.loc[samples["zone"] == z, ["easting_m", "northing_m", "elevation_m"]],
+        samples.loc[samples["zone"] == z, ["nd_ppm", "pr_ppm"]]) for z in model.zone_names}
+    fits = tuple(_Fit(k, np.array([0, 1]), fitted[z]) for k, z in enumerate(model.zone_names))
+    plan = _Plan(fits, model.grid, ("nd_ppm", "pr_ppm"), None, "zero", model.zone_names)
+    cuts = [0, 5, 6, 17, model.n_parcels]
+    parts = [_predict_chunk(plan, model.block_index[a:b], model.zone_code[a:b])
+             for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    out = np.concatenate([p[0] for p in parts])
+    np.testing.assert_allclose(out[:, 0], whole.arrays["nd_ppm"], rtol=1e-12)
+    np.testing.assert_allclose(out[:, 1], whole.arrays["pr_ppm"], rtol=1e-12)
+    for key in ("n_samples", "variance", "lagrange"):
+        joined = np.concatenate([p[1][key] for p in parts])
+        assert joined.dtype == whole.arrays[key].dtype
+        np.testing.assert_allclose(joined, whole.arrays[key], rtol=1e-12)
+
+
+class _Public:
+    """A minimal estimator with a public min_samples (the documented contract)."""
+
+    min_samples = 4
+
+    def clone(self):
+        return _Public()
+
+    def fit(self, coords, values, *, holes=None):
+        self.value_ = np.asarray(values).mean(axis=0)
+        return self
+
+    def predict(self, coords, *, return_diagnostics=False):
+        est = np.tile(self.value_, (len(coords), 1))
+        diag = {"n_samples": np.full(len(coords), 3)}
+        return (est, diag) if return_diagnostics else est
+
+
+def test_an_estimators_public_min_samples_is_used(model, samples):
+    from raremin.estimation import _min_samples
+
+    assert _min_samples(_Public()) == 4
+    assert _min_samples(InverseDistance(neighbourhood=Neighbourhood(min_samples=3))) == 3
+    assert _min_samples(InverseDistance()) == 1
+    few = samples.assign(pr_ppm=samples["pr_ppm"].where(samples.index % 4 == 0))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = estimate(model, few, _Public())
+    assert sorted(str(w.message).split(",")[0] for w in seen) == [
+        "pr_ppm: 2 sample(s) in zone 'B'", "pr_ppm: 3 sample(s) in zone 'A'"]
+    assert np.isnan(out.arrays["pr_ppm"]).all()
+    np.testing.assert_allclose(out.arrays["nd_ppm"][model.zone_mask("B")], 700.0)

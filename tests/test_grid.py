@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from conftest import star_polygon
@@ -219,3 +223,91 @@ def test_from_proportions_errors(parts, density, error, match):
     grid = BlockGrid((0, 0, 0), 10, (2, 2, 2))
     with pytest.raises(error, match=match):
         BlockModel.from_proportions(grid, parts, density)
+
+
+# ------------------------------------------------------------------ chunks and files (no Dask)
+
+
+@settings(max_examples=60, deadline=None)
+@given(nx=st.integers(1, 9), ny=st.integers(1, 9), nz=st.integers(1, 6),
+       blocks=st.integers(1, 120))
+def test_slabs_cover_the_grid_in_block_order(nx, ny, nz, blocks):
+    from raremin.grid import _window_range, _windows
+
+    grid = BlockGrid((0, 0, 0), 1, (nx, ny, nz))
+    ranges = [_window_range(grid, w) for w in _windows(grid, blocks)]
+    assert ranges[0][0] == 0 and ranges[-1][1] == grid.n_blocks
+    assert all(a[1] == b[0] for a, b in zip(ranges[:-1], ranges[1:], strict=True))
+    assert all(stop > start for start, stop in ranges)
+    assert max(stop - start for start, stop in ranges) <= max(blocks, nx)
+
+
+@pytest.mark.parametrize("blocks", [1, 7, 40, 130, 10_000])
+def test_prism_slabs_give_the_whole_grids_proportions_bit_for_bit(rng, blocks):
+    """Any origin and block size: a prism's slabs use the whole grid's columns and levels."""
+    from raremin.grid import _window_parcels, _windows
+
+    zones = (Zone("A", star_polygon(rng, 9, (30.0, 20.0), 25.0), 17.3, 1.1, 2.61),
+             Zone("B", box(58.1, 0.0, 80.0, 40.0), 12.9, 3.7, 2.72))
+    grid = BlockGrid((0.37, -0.11, 0.23), (3.3, 2.9, 1.7), (25, 14, 11))
+    whole = BlockModel.from_deposit(zones, grid, method="exact")
+    common = (grid, zones, (2.61, 2.72), "exact", None, None)
+    parts = [_window_parcels(common, w) for w in _windows(grid, blocks)]
+    for j, array in enumerate((whole.block_index, whole.zone_code, whole.proportion,
+                               whole.arrays["density_t_m3"])):
+        joined = np.concatenate([p[j] for p in parts])
+        assert joined.dtype == array.dtype
+        np.testing.assert_array_equal(joined, array)
+
+
+def test_in_memory_model_is_one_chunk_and_needs_no_dask():
+    m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (3, 1, 1)),
+                                    {"A": ([0, 2], [1.0, 0.5])}, 2.5)
+    assert not m.is_lazy and m.chunks == (2,)
+    assert m.compute() is m and m.persist() is m and m.with_known_chunks() is m
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "zarr"])
+def test_in_memory_round_trip_keeps_arrays_attrs_and_crs(tmp_path, fmt):
+    pytest.importorskip("pyarrow" if fmt == "parquet" else "zarr")
+    grid = BlockGrid((100.0, 200.0, -50.0), (10.0, 20.0, 5.0), (4, 3, 2), crs=32643)
+    model = BlockModel.from_proportions(grid, {"ore": ([0, 5, 23], [1.0, 0.25, 0.5]),
+                                               "waste": ([5], [0.75])}, {"ore": 2.6,
+                                                                         "waste": 2.2})
+    model = model.with_arrays(cu_pct=[0.5, np.nan, 0.1, 0.2],
+                              sims=np.arange(8.0).reshape(2, 4), n_samples=np.arange(4))
+    model = dataclasses.replace(model, attrs={"negative_estimates": {"cu_pct": 2},
+                                              "note": np.float64(1.5)})
+    writer, reader = (("to_parquet", "read_parquet") if fmt == "parquet"
+                      else ("to_zarr", "read_zarr"))
+    folder = getattr(model, writer)(tmp_path / "m")
+    back = getattr(BlockModel, reader)(folder, chunks=None)
+    assert back.grid.crs == grid.crs and back.grid.origin == grid.origin
+    assert back.zone_names == ("ore", "waste")
+    assert back.attrs == {"negative_estimates": {"cu_pct": 2}, "note": 1.5}
+    for a, b in [(back.block_index, model.block_index), (back.zone_code, model.zone_code),
+                 (back.proportion, model.proportion),
+                 *((back.arrays[k], model.arrays[k]) for k in model.arrays)]:
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+    with pytest.raises(InputError, match="exists; pass overwrite=True"):
+        getattr(model, writer)(folder)
+
+
+def test_parquet_files_hold_the_dataframe_rows(tmp_path):
+    pytest.importorskip("pyarrow")
+    model = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (3, 1, 1)),
+                                        {"A": ([0, 2], [1.0, 0.5])}, 2.5)
+    folder = model.to_parquet(tmp_path / "m")
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "part.0.parquet"),
+                                  model.to_dataframe())
+    meta = json.loads((folder / "raremin.json").read_text())
+    assert meta["parts"] == [{"file": "part.0.parquet", "rows": 2}]
+    with pytest.raises(InputError, match="not a block model written by BlockModel.to_parquet"):
+        BlockModel.read_parquet(tmp_path)
+    for clash, name in [(model.with_arrays(zone=[1, 2]), "zone"),
+                        (model.with_arrays(s=np.ones((2, 2)), s_1=[1, 2]), "s_1")]:
+        with pytest.raises(InputError, match=rf"column\(s\) \['{name}'\] would appear twice"):
+            clash.to_parquet(tmp_path / "clash")
+    assert not (tmp_path / "clash").exists()

@@ -534,3 +534,40 @@ def test_not_estimated_tonnage_in_the_tidy_table():
                        groups=np.array([0, 0, 1]), group_names=["A", "B"])
     frame = gt.to_frame()
     assert frame.groupby("zone")["not_estimated_t"].first().to_dict() == {"A": 20.0, "B": 0.0}
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), parts=st.integers(1, 6))
+def test_binned_sums_of_chunks_add_up_to_the_whole(seed, n, parts):
+    """What a lazy grade_tonnage relies on: the per-chunk bin sums add up exactly."""
+    from raremin._binning import binned_sums
+
+    rng = np.random.default_rng(seed)
+    grade = np.round(rng.lognormal(np.log(0.1), 0.7, (2, n)), 3)
+    grade[rng.random((2, n)) < 0.1] = np.nan
+    tonnage = rng.uniform(0, 5000, n)
+    other = np.where(rng.random((2, n)) < 0.2, np.nan, 1000 * np.nan_to_num(grade))
+    codes = rng.integers(0, 3, n)
+    cut = np.linspace(0.0, 0.4, 9)
+    whole = binned_sums(grade, tonnage, [other], cut, codes, 3, 100.0, 1)
+    edges = np.unique(np.concatenate([[0, n], rng.integers(0, n + 1, parts - 1)]))
+    pieces = [binned_sums(grade[:, a:b], tonnage[a:b], [other[:, a:b]], cut, codes[a:b], 3,
+                          100.0, 1, start=int(a)) for a, b in zip(edges[:-1], edges[1:],
+                                                                  strict=True)]
+    np.testing.assert_allclose(sum(p[0] for p in pieces), whole[0], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(sum(p[1] for p in pieces), whole[1], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(sum(p[2][0] for p in pieces), whole[2][0], rtol=1e-12,
+                               atol=1e-6)
+    np.testing.assert_allclose(sum(p[3][0] for p in pieces), whole[3][0], rtol=1e-12,
+                               atol=1e-9)
+
+
+def test_binned_sums_of_a_chunk_name_blocks_of_the_whole():
+    from raremin._binning import binned_sums
+
+    grade = np.array([[0.1, -0.2, 0.3]])
+    with pytest.raises(InputError, match="negative value -0.2 at block 1001;"):
+        binned_sums(grade, np.ones(3), [], np.array([0.0]), None, 1, 100.0, 1, start=1000)
+    with pytest.raises(InputError, match=r"at block 1 of chunk 4 \(block numbers of the whole"):
+        binned_sums(grade, np.ones(3), [], np.array([0.0]), None, 1, 100.0, 1, start=None,
+                    chunk=4)
