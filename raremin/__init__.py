@@ -156,6 +156,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "estimate",
     ),
     "geostats": (
+        "Estimator",
         "InverseDistance",
         "Kriging",
         "NearestSample",
