@@ -9,7 +9,8 @@ zone covering it (density 2.6 t/m3) is built lazily in chunks of ``--chunk`` blo
 (``estimate()``), and the estimates are reduced on the cluster to a grade-tonnage table
 (``grade_tonnage()`` of Dask arrays): nothing of the model's size reaches the client. It
 runs on a ``distributed.LocalCluster`` of two single-threaded worker processes, each
-pinned to its own core (so the kriging kernels use one thread; NUMBA_NUM_THREADS=1 too).
+pinned to its own core (so the kriging kernels use one thread; NUMBA_NUM_THREADS=1 too;
+RAREMIN_KERNELS=compiled: the compiled kernels whatever the cache).
 Prints the wall time and the peak resident memory of each worker (``ru_maxrss``;
 target < 1.5 GB).
 
@@ -105,7 +106,8 @@ def start_cluster(n_workers: int):
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1",
+                                                         "RAREMIN_KERNELS": "compiled"})
     client = Client(cluster)
     cores = sorted(os.sched_getaffinity(0))
     for i, worker in enumerate(sorted(client.scheduler_info()["workers"])):
@@ -223,6 +225,7 @@ def main() -> None:
     parser.add_argument("--skip-full", action="store_true", help="skip (a)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     args = parser.parse_args()
+    os.environ["RAREMIN_KERNELS"] = "compiled"  # here and in the workers: the kernels
     if args.quick:
         args.blocks, args.chunk, args.samples, args.neighbours = 60_000, 10_000, 1_000, 16
         args.levels, args.equal_blocks, args.equal_chunk = 12, 20_000, 5_000

@@ -16,6 +16,8 @@ this run (best of ``--repeat``, calls interleaved):
   (target < 1 GB);
 - the same with ``max_per_octant=8`` (target <= 2.5x the same bound), and with k = 64
   (time per target; target <= 5x that at k = 32);
+- the numpy twins of the kernels (what a fresh install runs before compiling pays: see
+  ``raremin.geostats._jit``), once each, k = 32 with and without the octant limit;
 - PyKrige's ``OrdinaryKriging3D`` (backend "loop", the only one in 3D,
   ``anisotropy_scaling_z`` = 2000/100) on a subset of the targets, with
   ``pykrige.ok3d._find_statistics`` replaced by a stub (its O(n^4) leave-one-out
@@ -29,8 +31,9 @@ this run (best of ``--repeat``, calls interleaved):
 ..., backend="C", n_closest_points=32)`` (target: >= 3x faster), and the largest
 relative difference.
 
-Compilation: the kriging kernel's first compilation (a fresh numba cache directory) and
-its loading from the cache by a later process, each in a new process.
+Compilation: the first compilation of each kernel (the neighbour selection's two and
+kriging's, in a fresh numba cache directory) and its loading from the cache by a later
+process, each in a new process.
 
 Run: ``python benchmarks/bench_kriging.py [--quick] [--skip-2d] [--skip-3d]
 [--skip-pykrige] [--skip-compile] [--repeat 3]``
@@ -157,6 +160,18 @@ def bench_3d(n: int, shape: tuple[int, int, int], subset: int, repeat: int,
     print(f"  raremin with k = 64                  : {best['k64']:8.2f} s; time per target "
           f"{per:.2f} x that at k = 32 (target <= 5: {verdict}); ratio to its bound "
           f"{best['k64'] / bound64:.2f} (query {best['query64']:.2f} s)")
+    os.environ["RAREMIN_KERNELS"] = "numpy"
+    try:  # once each: what a fresh install runs before compiling pays
+        t_twin, twin = timed(ours("k32"))
+        t_twin_oct, _ = timed(ours("octant"))
+    finally:
+        os.environ["RAREMIN_KERNELS"] = "compiled"
+    twin_diff = float(np.nanmax(np.abs(twin - est) / np.abs(est)))
+    print(f"  numpy twins (no compilation), k = 32 : {t_twin:8.2f} s; {t_twin / best['k32']:.1f} x "
+          f"the kernels; ratio to the bound {t_twin / bound32:.2f}; max relative difference "
+          f"{twin_diff:.1e}")
+    print(f"  numpy twins, max_per_octant=8        : {t_twin_oct:8.2f} s; "
+          f"{t_twin_oct / best['octant']:.1f} x the kernels")
     if not pykrige:
         return
 
@@ -249,35 +264,43 @@ _COMPILE_SCRIPT = """
 import time
 start = time.perf_counter()
 import numpy as np
-from raremin.geostats import _system
+from raremin.geostats import _system, neighbourhood
 from raremin.geostats.kriging import Kriging
 from raremin.geostats.models import Structure, VariogramModel
+from raremin.geostats.neighbourhood import Neighbourhood
 t0 = time.perf_counter()
-_system.kernel(True)
-t1 = time.perf_counter()
+times = [t0 - start]
+for step in (lambda: neighbourhood._kernel("greedy"), lambda: neighbourhood._kernel("merge"),
+             lambda: _system.kernel(True)):
+    step()
+    times.append(time.perf_counter() - sum(times) - start)
 model = VariogramModel(0.1, [Structure("spherical", 0.9, 50.0)])
 xy = np.random.default_rng(0).uniform(0, 100, (200, 2))
-Kriging(model).fit(xy, np.arange(200.0)).predict(xy[:10])
-t2 = time.perf_counter()
-print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t0 - start:.3f}")
+Kriging(model, Neighbourhood(8, max_per_octant=2)).fit(xy, np.arange(200.0)).predict(xy[:10])
+print(" ".join(f"{t:.3f}" for t in times))
 """
 
 
 def bench_compile() -> None:
-    """The kernel's first compilation and a later process's load from numba's cache."""
+    """The kernels' first compilation and a later process's load from numba's cache."""
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, RAREMIN_KERNELS="compiled")
         times = []
         for _ in range(2):
             proc = subprocess.run([sys.executable, "-c", _COMPILE_SCRIPT], env=env,
                                   capture_output=True, text=True, check=True)
             times.append([float(v) for v in proc.stdout.split()])
-    (first, _, imports), (cached, _, _) = times
-    print("Compilation of the kriging kernel (bounded models), each in a new process")
-    print(f"  import raremin (+ numpy)              : {imports:6.2f} s")
-    print(f"  first use, empty numba cache (compile): {first:6.2f} s (numba's import included)")
-    print(f"  later process, from the cache         : {cached:6.2f} s; ratio first / cached "
-          f"{first / cached:.1f}")
+    first, cached = (np.array(t) for t in times)
+    print("Compilation of the kernels, each in a new process (numba's import in the first)")
+    print(f"  import raremin (+ numpy)             : {first[0]:6.2f} s")
+    names = ("neighbour selection, greedy pass", "neighbour selection, fetched octants",
+             "kriging (bounded models)")
+    for name, a, b in zip(names, first[1:], cached[1:], strict=True):
+        print(f"  {name:37s}: first use (compile) {a:6.2f} s; later process (cache) "
+              f"{b:5.2f} s")
+    a, b = first[1:].sum(), cached[1:].sum()
+    print(f"  all three                            : first use {a:6.2f} s; later process "
+          f"{b:5.2f} s; ratio {a / b:.0f}")
 
 
 def main() -> None:
@@ -290,6 +313,7 @@ def main() -> None:
     parser.add_argument("--skip-compile", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    os.environ["RAREMIN_KERNELS"] = "compiled"  # the numpy twins are timed on their own
     if not args.skip_compile and not args.quick:
         bench_compile()
     if not args.skip_2d:

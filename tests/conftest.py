@@ -12,6 +12,11 @@ from hypothesis import settings
 
 matplotlib.use("Agg")
 
+# The tests run the compiled kernels, whatever the size of their jobs (by default small
+# jobs on a fresh install run the numpy twins: raremin.geostats._jit); test_search_numpy,
+# test_solve_numpy and test_jit hold the twins equal to the kernels.
+os.environ.setdefault("RAREMIN_KERNELS", "compiled")
+
 # In CI, property tests draw the same examples every run: a red run is reproducible.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):

@@ -65,7 +65,8 @@ import numpy as np
 import scipy.linalg
 from scipy.spatial.distance import cdist
 
-from ..errors import ConvergenceError, RareminError
+from ..errors import ConvergenceError
+from . import _jit
 from .models import (
     SHAPES,
     VariogramModel,
@@ -690,14 +691,9 @@ def register() -> Any:
     Returns the numba module. Idempotent and thread-safe.
     """
     global _registered
-    try:
-        import numba
-        from numba.extending import register_jitable
-    except ImportError as err:  # pragma: no cover - numba is a dependency
-        raise RareminError(
-            f"kriging needs numba, which could not be imported ({err}); install it with "
-            f"'pip install numba'"
-        ) from None
+    numba = _jit.import_numba("kriging's compiled kernel")
+    from numba.extending import register_jitable
+
     with _lock:
         if not _registered:
             for func in (*_KERNEL_FUNCTIONS, _unit_covariance):
@@ -715,6 +711,16 @@ def _compile(bounded: bool) -> Callable[..., None]:
     )(functions[0 if bounded else 1])
 
 
+#: When each kernel replaces its numpy twin (raremin.geostats._solve_numpy); compiling
+#: takes about 6 s (bounded models) and 4 s (unbounded) on a fresh install, 2 cores.
+_TIERS = {
+    bounded: _jit.Tier(
+        f"kriging ({'bounded' if bounded else 'unbounded'} models)", 6.0 if bounded else 4.0,
+        lambda b=bounded: (_kernel_functions(_fingerprint())[0 if b else 1],),
+    )
+    for bounded in (True, False)
+}
+
 _kernels: dict[bool, concurrent.futures.Future] = {}
 _compiler: concurrent.futures.ThreadPoolExecutor | None = None
 _workers: concurrent.futures.ThreadPoolExecutor | None = None
@@ -722,12 +728,19 @@ _workers: concurrent.futures.ThreadPoolExecutor | None = None
 
 def prepare(bounded: bool) -> None:
     """
-    Start compiling (or loading) the kernel in a background thread, if not yet done.
+    Start compiling (or loading) the kernel in a background thread, if not yet done and
+    if the kernel's tier chooses it (else its numpy twin runs: see :mod:`._jit`).
 
     Called by ``Kriging.fit`` and at the start of a prediction, so that numba's import
     and compilation overlap with the work before the kernel is needed (the neighbour
     search; LLVM's part of the compilation releases the GIL, numba's typing does not).
     """
+    if _TIERS[bounded].compiled():
+        _submit(bounded)
+
+
+def _submit(bounded: bool) -> None:
+    """Start compiling (or loading) the kernel in a background thread, if not yet done."""
     global _compiler
     with _lock:
         if bounded not in _kernels:
@@ -740,7 +753,7 @@ def prepare(bounded: bool) -> None:
 
 def kernel(bounded: bool) -> Callable[..., None]:
     """The compiled kernel (waits for :func:`prepare`'s compilation, or starts it)."""
-    prepare(bounded)
+    _submit(bounded)
     future = _kernels[bounded]
     try:
         return future.result()
@@ -844,23 +857,31 @@ def solve_neighbourhoods(
     count = np.ascontiguousarray(found.count, dtype=np.int64)
     todo = np.flatnonzero(count >= min_samples).astype(np.int64)
     if todo.size:
-        run = kernel(system.bounded)
         targets = reduce(system, coords)
         index = np.ascontiguousarray(found.index, dtype=np.int64)
         distance = np.ascontiguousarray(found.distance_m, dtype=float)
         bad = np.zeros(m, dtype=np.bool_)
-        floor = PIVOT_TOLERANCE * system.c0
-        lanes = lanes_for(index.shape[1])
+        tier = _TIERS[system.bounded]
+        if tier.compiled():
+            run = kernel(system.bounded)
+            floor = PIVOT_TOLERANCE * system.c0
+            lanes = lanes_for(index.shape[1])
 
-        def work(start: int, stop: int) -> None:
-            run(
-                system.codes, system.sills, system.ndim, system.nugget, system.c0, floor,
-                system.ordinary, system.block_variance, system.samples, targets,
-                system.block, system.table, index, count, distance, todo, start, stop,
-                lanes, estimates, diagnostics, bad,
-            )
+            def work(start: int, stop: int) -> None:
+                run(
+                    system.codes, system.sills, system.ndim, system.nugget, system.c0,
+                    floor, system.ordinary, system.block_variance, system.samples,
+                    targets, system.block, system.table, index, count, distance, todo,
+                    start, stop, lanes, estimates, diagnostics, bad,
+                )
 
-        _in_parallel(work, todo.size)
+            _in_parallel(work, todo.size)
+        else:
+            from . import _solve_numpy
+
+            with tier.numpy_time():
+                _solve_numpy.solve(system, targets, index, count, distance, todo,
+                                   estimates, diagnostics, bad)
         if bad.any():
             first = int(np.argmax(bad))
             method = "Cholesky pivot" if system.bounded else "LU"

@@ -42,7 +42,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .._validation import as_float_array, check_finite
-from ..errors import InputError, RareminError
+from ..errors import InputError
+from . import _jit
 
 __all__ = ["NeighbourSearch", "Neighbourhood", "Neighbours", "anisotropy_matrix"]
 
@@ -860,7 +861,16 @@ def _workers(pairs: int) -> int:
 
 
 def _run(name: str, pairs: int, *args: Any) -> Any:
-    """Call the compiled kernel `name`, on this thread alone when `pairs` is small."""
+    """
+    Call kernel `name`: compiled (on this thread alone when `pairs` is small) or its
+    numpy twin, as the selection's tier decides (see :mod:`raremin.geostats._jit`).
+    """
+    if not _TIER.compiled():
+        from . import _search_numpy
+
+        twin = _search_numpy.greedy_rows if name == "greedy" else _search_numpy.merge_fetched
+        with _TIER.numpy_time():
+            return twin(*args)
     kernel = _kernel(name)
     if pairs >= _PARALLEL_PAIRS:
         return kernel(*args)
@@ -880,7 +890,8 @@ def _run(name: str, pairs: int, *args: Any) -> Any:
 # on disk next to this file or in NUMBA_CACHE_DIR) the first time a search needs them,
 # by _kernel: numba is imported then, not with this module. Their loops over targets
 # use `prange`, which is numba's once they are compiled; _octant is compiled into the
-# first.
+# first. Their numpy twins (raremin.geostats._search_numpy) run until compiling pays:
+# see _TIER.
 
 prange = range
 
@@ -893,15 +904,10 @@ def _kernel(name: str) -> Any:
     kernel = _compiled.get(name)
     if kernel is not None:
         return kernel
-    try:
-        import numba
-        from numba import types
-        from numba.extending import register_jitable
-    except ImportError as err:  # pragma: no cover - numba is a dependency
-        raise RareminError(
-            f"the neighbour search needs numba, which could not be imported ({err}); "
-            f"install it with 'pip install numba'"
-        ) from None
+    numba = _jit.import_numba("the compiled neighbour search")
+    from numba import types
+    from numba.extending import register_jitable
+
     global prange
     i1, i2 = types.int64[::1], types.int64[:, ::1]
     f1, f2 = types.float64[::1], types.float64[:, ::1]
@@ -921,6 +927,10 @@ def _kernel(name: str) -> Any:
                 [signatures[name]], parallel=True, cache=True, nogil=True, boundscheck=False
             )(functions[name])
     return _compiled[name]
+
+
+#: Compiling both kernels takes about 18 s on a fresh install (measured on 2 cores).
+_TIER = _jit.Tier("neighbour selection", 18.0, lambda: (_greedy_rows, _merge_fetched))
 
 
 class _Rules(NamedTuple):
