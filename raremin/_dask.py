@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +345,11 @@ def atomic_directory(path: Any, overwrite: bool) -> Iterator[Path]:
             old.unlink()
     else:
         os.replace(tmp, target)
+
+
+def report_resolved(attrs: Mapping[str, Any], lazy_keys: Sequence[str]) -> None:
+    """Report what became known when a lazy model's attrs were computed."""
+    if "negative_estimates" in lazy_keys:
+        from .estimation import _report_negatives
+
+        _report_negatives(attrs["negative_estimates"], attrs.get("negative_policy"), 4)
