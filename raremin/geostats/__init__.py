@@ -24,6 +24,10 @@ Modules
 :mod:`raremin.geostats.autovariogram`
     :func:`auto_variogram`: the axes of greatest continuity and a nested anisotropic
     model, from a capped number of pairs.
+:mod:`raremin.geostats.anamorphosis`
+    :class:`NormalScores` (the GSLIB normal-score transform and back-transform, with
+    tails) and :class:`HermiteAnamorphosis` (Gaussian anamorphosis by Hermite
+    polynomials, point and block support).
 
 Examples
 --------
@@ -33,6 +37,7 @@ Examples
 array([1.5])
 """
 
+from .anamorphosis import HermiteAnamorphosis, NormalScores
 from .autovariogram import AutoVariogram, auto_variogram
 from .base import Estimator
 from .crossval import CrossValidation, cross_validate
@@ -55,6 +60,8 @@ from .variogram import (
 )
 
 __all__ = [
+    "HermiteAnamorphosis",
+    "NormalScores",
     "AutoVariogram",
     "auto_variogram",
     "CellDeclusteringResult",
