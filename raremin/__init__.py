@@ -157,11 +157,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "geostats": (
         "Estimator",
+        "HermiteAnamorphosis",
         "InverseDistance",
         "Kriging",
         "NearestSample",
         "Neighbourhood",
         "NeighbourSearch",
+        "NormalScores",
         "Structure",
         "VariogramModel",
         "anisotropy_matrix",
@@ -188,6 +190,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "plotting": (
         "plot_blocks",
         "plot_grade_tonnage",
+        "plot_grade_tonnage_envelope",
         "plot_histogram",
         "plot_zones",
     ),
@@ -213,6 +216,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "contained",
         "contained_basket",
         "grade_tonnage",
+    ),
+    "uncertainty": (
+        "P_LEVELS",
+        "exceedance_quantile",
+        "monte_carlo",
+        "monte_carlo_grade_tonnage",
+        "p_values",
+        "realisation_grade_tonnage",
+        "summarise",
+        "summarise_grade_tonnage",
     ),
     "units": (
         "GRADE_UNITS",
@@ -250,6 +263,7 @@ _SUBMODULES = (
     "readers",
     "reporting",
     "tonnage",
+    "uncertainty",
     "units",
     "workflow",
 )

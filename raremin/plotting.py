@@ -8,6 +8,9 @@ only when a function is called, so ``import raremin`` does not need it.
 
 - :func:`plot_grade_tonnage`: tonnage and mean grade above cut-off (and optionally
   the contained quantity) against the cut-off grade, for one or many curves.
+- :func:`plot_grade_tonnage_envelope`: the uncertainty of a grade-tonnage curve from
+  realisations or Monte Carlo draws: P50 lines and P90-P10 bands of tonnage and mean
+  grade, with a reference (kriged) curve over them.
 - :func:`plot_histogram`: a density histogram of grades, optionally declustered, with
   a fitted distribution and cut-offs drawn over it.
 - :func:`plot_zones`: a plan map of a deposit's zones with drillhole collars, the
@@ -51,7 +54,8 @@ from .units import tonnage_unit as _tonnage_unit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_blocks", "plot_grade_tonnage", "plot_histogram", "plot_zones"]
+__all__ = ["plot_blocks", "plot_grade_tonnage", "plot_grade_tonnage_envelope", "plot_histogram",
+           "plot_zones"]
 
 #: How each canonical grade unit is written in axis labels.
 _UNIT_TEXT = {"pct": "%", "ppb": "ppb", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t",
@@ -392,6 +396,277 @@ def _not_estimated_note(items: list[tuple[str | None, GradeTonnage]], t_unit: st
     if total:
         note += f" ({100.0 * missed / total:.1f} % of the tonnage)"
     return note
+
+
+# ------------------------------------------------------------------ uncertainty envelope
+def _envelope_columns(summary: Any, basis: str | None) -> tuple[str, str, str, str]:
+    """Cut-off column, grade unit, mean-grade column and basis of a summary table."""
+    from .analytes import column_unit
+
+    missing = [c for c in ("zone", "statistic", "tonnage_t") if c not in summary.columns]
+    cut_cols = [c for c in summary.columns if str(c).startswith("cutoff_")]
+    if missing or len(cut_cols) != 1:
+        raise InputError(
+            f"summary must be the table of raremin.uncertainty.summarise_grade_tonnage "
+            f"(columns zone, cutoff_<unit>, statistic, tonnage_t, <grade>_<unit>...); it has "
+            f"{list(summary.columns)}"
+        )
+    cut_col = str(cut_cols[0])
+    unit = column_unit(cut_col)
+    if unit is None:
+        raise UnitError(f"cannot read the grade unit of the cut-off column {cut_col!r}; name "
+                        f"it cutoff_<unit> (cutoff_pct, cutoff_ppm...)")
+    suffix = cut_col[len("cutoff_"):]
+    named = summary.attrs.get("grade")
+    if named is not None and f"{named}_{suffix}" in summary.columns:
+        grade_col = f"{named}_{suffix}"
+    else:
+        known = {"zone", "statistic", cut_col, "tonnage_t", "contained_t", "not_estimated_t",
+                 "n_realisations", "n_with_tonnage"}
+        others = [str(c) for c in summary.columns if c not in known]
+        if len(others) != 1:
+            raise InputError(f"cannot tell the mean-grade column among {others}; set "
+                             f"summary.attrs['grade'] (e.g. 'treo')")
+        grade_col = others[0]
+    if basis is None:
+        basis = summary.attrs.get("basis")
+        if basis is None:
+            raise InputError("the summary does not say its grade basis (summary.attrs['basis']);"
+                             " give basis='element' or basis='oxide'")
+    return cut_col, grade_unit(unit), grade_col, check_basis(basis)
+
+
+def _reference_curve(reference: Any, zone: str, unit: str,
+                     basis: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut-offs, tonnage (t) and mean grade of a reference GradeTonnage for one zone."""
+    if not _is_grade_tonnage(reference):
+        raise InputError(f"reference must be a GradeTonnage; got {type(reference).__name__}")
+    if grade_unit(reference.unit) != unit:
+        raise UnitError(f"the reference curve is in {reference.unit} but the summary's cut-offs "
+                        f"are in {unit}; recompute one of them in the other's unit")
+    if check_basis(reference.basis) != basis:
+        raise BasisError(f"the reference curve is on {reference.basis} basis but the summary "
+                         f"on {basis} basis; convert one of them (see raremin.chemistry)")
+    tonnes = np.asarray(reference.tonnage_t, dtype=float)
+    mean = np.asarray(reference.mean_grade, dtype=float)
+    x = np.asarray(reference.cutoffs, dtype=float)
+    if tonnes.ndim == 1:
+        return x, tonnes, mean
+    groups = getattr(reference, "groups", None)
+    if tonnes.ndim == 2 and groups is not None and zone in groups:
+        k = list(groups).index(zone)
+        return x, tonnes[k], mean[k]
+    if tonnes.ndim == 2 and groups is not None and zone == "Total":
+        total = tonnes.sum(axis=0)
+        metal = np.where(tonnes > 0, tonnes * mean, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return x, total, np.where(total > 0, metal / total, np.nan)
+    raise InputError(
+        f"the reference curve has shape {tonnes.shape} and groups {groups}; give one curve, "
+        f"or a table by zone that has zone {zone!r}"
+    )
+
+
+def plot_grade_tonnage_envelope(
+    summary: Any,
+    *,
+    zone: str | None = None,
+    ax: Any = None,
+    reference: Any = None,
+    reference_label: str = "reference",
+    basis: str | None = None,
+    grade: bool = True,
+    tonnage_unit: str = "Mt",
+    colors: Sequence[Any] | None = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """
+    Draw the uncertainty of a grade-tonnage curve: the P50 line and the P90-P10 band.
+
+    Tonnage above the cut-off is drawn on the left axis (P50 solid, P90-P10 shaded) and
+    the mean grade above the cut-off on a twin right axis (P50 dashed, its band lighter),
+    as in :func:`plot_grade_tonnage`; a reference curve (the kriged model, say) may be
+    drawn over them in black.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The table of :func:`raremin.uncertainty.summarise_grade_tonnage`: rows per zone,
+        cut-off and statistic (``P90``, ``P50``, ``P10``...).
+    zone : str, optional
+        The zone to draw; default ``"Total"``, or the only zone of the table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (the tonnage axis); a new figure is made when omitted.
+    reference : GradeTonnage, optional
+        A curve to draw over the band in the same grade unit and basis: one curve, or a
+        table by zone (its `zone` is drawn; ``"Total"`` adds the zones up).
+    reference_label : str, default "reference"
+        Legend label of the reference curve.
+    basis : {"element", "oxide"}, optional
+        Grade basis, when ``summary.attrs`` does not say it.
+    grade : bool, default True
+        Draw the mean grade on the twin axis.
+    tonnage_unit : str, default "Mt"
+        Unit of the tonnage axis (``"t"``, ``"kt"``, ``"Mt"``).
+    colors : sequence of two colours, optional
+        Colours of tonnage and grade; default the first two of matplotlib's cycle.
+    legend : bool, default True
+        Draw a legend below the chart.
+    title : str, optional
+        Chart title; default names the zone and the number of realisations; ``""`` for
+        none.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The tonnage axes. ``band`` is its P90-P10 band (a ``PolyCollection``),
+        ``grade_axes`` the mean-grade axes and ``grade_band`` their band (None without
+        `grade`); ``not_estimated_note`` the note written when some tonnage has no
+        estimate (``""`` otherwise).
+
+    Raises
+    ------
+    InputError
+        A table without the summary's columns, a zone it does not have, missing P-values,
+        or no basis.
+    UnitError, BasisError
+        A reference curve in another grade unit or basis; an unknown tonnage unit.
+
+    Notes
+    -----
+    P90 is the 0.10 quantile and P10 the 0.90 quantile (``docs/conventions.md``), so the
+    band runs from P90 (below) to P10 (above). The mean grade's band is over the
+    realisations with tonnage above each cut-off (``n_with_tonnage``). The figure is
+    laid out (``tight_layout``) only when this function created it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from raremin.grid import BlockGrid, BlockModel
+    >>> from raremin.uncertainty import realisation_grade_tonnage, summarise_grade_tonnage
+    >>> from raremin.plotting import plot_grade_tonnage_envelope
+    >>> model = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (50, 1, 1)),
+    ...                                     {"A": (np.arange(50), np.ones(50))}, 2.6)
+    >>> sims = np.random.default_rng(0).lognormal(np.log(0.1), 0.5, (40, 50))
+    >>> table = realisation_grade_tonnage(model.with_arrays(treo_pct=sims), "treo_pct",
+    ...                                   [0.0, 0.05, 0.1, 0.15, 0.2])
+    >>> ax = plot_grade_tonnage_envelope(summarise_grade_tonnage(table))
+    >>> ax.get_title(), ax.grade_axes.get_ylabel()
+    ('Total: P50 and P90-P10 of 40 realisations', 'Mean treo above cut-off (%, oxide basis)')
+    """
+    import pandas as pd
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.patches import Patch
+
+    from .uncertainty import P_LEVELS
+
+    if not isinstance(summary, pd.DataFrame):
+        raise InputError(f"summary must be a pandas DataFrame (summarise_grade_tonnage); got "
+                         f"{type(summary).__name__}")
+    cut_col, unit, grade_col, basis = _envelope_columns(summary, basis)
+    t_unit = _tonnage_unit(tonnage_unit)
+    names = [str(z) for z in dict.fromkeys(summary["zone"].astype(str))]
+    if zone is None:
+        if "Total" in names or len(names) != 1:
+            zone = "Total"
+        else:
+            zone = names[0]
+    if str(zone) not in names:
+        raise InputError(f"the summary has no zone {zone!r}; zones: {names}")
+    zone = str(zone)
+    rows = summary[summary["zone"].astype(str) == zone]
+    low, mid, high = sorted(P_LEVELS, key=P_LEVELS.__getitem__)  # P90, P50, P10
+
+    def curve(stat: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        part = rows[rows["statistic"] == stat].sort_values(cut_col)
+        if part.empty:
+            raise InputError(f"the summary has no {stat} rows for zone {zone!r}; give the "
+                             f"table of summarise_grade_tonnage")
+        return part[cut_col].to_numpy(dtype=float), part[column].to_numpy(dtype=float)
+
+    x, t_mid = curve(mid, "tonnage_t")
+    curves = {}
+    for stat in (low, high):
+        x_stat, values = curve(stat, "tonnage_t")
+        if not np.array_equal(x_stat, x):
+            raise InputError(f"the {stat} rows of zone {zone!r} have other cut-offs than its "
+                             f"{mid} rows")
+        curves[stat] = values
+    palette = list(colors) if colors is not None else _cycle_colors()
+    if not palette:
+        raise InputError("colors is empty; give two colours or leave it out")
+    t_color, g_color = palette[0], palette[1 % len(palette)]
+    marker = "o" if x.size <= 15 else None
+    n_real = int(rows["n_realisations"].iloc[0]) if "n_realisations" in rows.columns else None
+
+    ax, created = _start(ax)
+    band = ax.fill_between(x, convert_tonnage(curves[low], "t", t_unit),
+                           convert_tonnage(curves[high], "t", t_unit), color=t_color,
+                           alpha=0.25, linewidth=0.0)
+    (t_line,) = ax.plot(x, convert_tonnage(t_mid, "t", t_unit), color=t_color, linestyle="-",
+                        marker=marker, markersize=3.5)
+    handles: list[Any] = [(Patch(color=t_color, alpha=0.25), t_line)]
+    labels = [f"tonnage: {mid} (line), {low}-{high} (band)"]
+    grade_ax = grade_band = None
+    if grade:
+        grade_ax = ax.twinx()
+        _, g_mid = curve(mid, grade_col)
+        grade_band = grade_ax.fill_between(x, curve(low, grade_col)[1], curve(high, grade_col)[1],
+                                           color=g_color, alpha=0.15, linewidth=0.0)
+        (g_line,) = grade_ax.plot(x, g_mid, color=g_color, linestyle="--", marker=marker,
+                                  markersize=3.5)
+        grade_ax.set_ylabel(f"Mean {grade_col.rsplit('_', 1)[0]} above cut-off "
+                            f"({_unit_text(unit)}, {basis} basis)")
+        handles.append((Patch(color=g_color, alpha=0.15), g_line))
+        labels.append(f"mean grade: {mid} (dashed), {low}-{high} (band)")
+    reference_handler: dict[Any, Any] = {}
+    if reference is not None:
+        xr, tr, gr = _reference_curve(reference, zone, unit, basis)
+        (r_line,) = ax.plot(xr, convert_tonnage(tr, "t", t_unit), color="black", linewidth=1.2,
+                            linestyle="-")
+        ref_handle: Any = r_line
+        if grade_ax is not None:
+            (r_grade,) = grade_ax.plot(xr, gr, color="black", linewidth=1.2, linestyle="--")
+            ref_handle = (r_line, r_grade)
+            reference_handler[ref_handle] = HandlerTuple(ndivide=None, pad=0.6)
+        handles.append(ref_handle)
+        labels.append(reference_label)
+
+    grade_name = grade_col.rsplit("_", 1)[0]
+    ax.set_xlabel(f"Cut-off {grade_name} ({_unit_text(unit)}, {basis} basis)")
+    ax.set_ylabel(f"Tonnage above cut-off ({t_unit})")
+    ax.set_ylim(bottom=0.0)
+    if title is None:
+        title = f"{zone}: {mid} and {low}-{high}" + (
+            f" of {n_real} realisations" if n_real is not None else "")
+    if title:
+        ax.set_title(title)
+    note = ""
+    if "not_estimated_t" in rows.columns:
+        lost = rows.loc[rows["statistic"] == "mean", "not_estimated_t"].to_numpy(dtype=float)
+        if lost.size and np.nanmax(lost) > 0:
+            amount = convert_tonnage(float(np.nanmax(lost)), "t", t_unit)
+            text = f"{amount:,.0f}" if amount >= 100 else f"{amount:.3g}"
+            note = f"Not estimated (left out): {text} {t_unit} per realisation (mean)"
+            ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top",
+                    fontsize="small", color="0.25")
+    if legend:
+        ax.legend(
+            handles, labels,
+            handler_map={tuple: HandlerTuple(ndivide=1), **reference_handler},
+            loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=3.4,
+            ncol=min(len(handles), 2), handlelength=3.0, fontsize="small", frameon=False,
+        )
+    ax.band = band
+    ax.grade_axes = grade_ax
+    ax.grade_band = grade_band
+    ax.not_estimated_note = note
+    if created:
+        ax.figure.tight_layout()
+    return ax
 
 
 # ---------------------------------------------------------------------------- histogram

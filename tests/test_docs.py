@@ -23,7 +23,9 @@ MODULES = [
     "raremin.errors",
     "raremin.estimation",
     "raremin.geostats",
+    "raremin.geostats.anamorphosis",
     "raremin.geostats.autovariogram",
+    "raremin.geostats.base",
     "raremin.geostats.crossval",
     "raremin.geostats.declustering",
     "raremin.geostats.kriging",
@@ -39,6 +41,7 @@ MODULES = [
     "raremin.readers",
     "raremin.reporting",
     "raremin.tonnage",
+    "raremin.uncertainty",
     "raremin.units",
     "raremin.workflow",
 ]

@@ -518,3 +518,106 @@ def test_plot_blocks_sections_and_errors():
         plot_blocks(model, section=("up", 3.0))
     with pytest.raises(InputError, match="no array 'au_ppm'"):
         plot_blocks(model, "au_ppm", level=5.0)
+
+
+# ------------------------------------------------------------ plot_grade_tonnage_envelope
+@pytest.fixture
+def envelope_summary():
+    """Summary of 60 realisations of a two-zone block model (zones A and B)."""
+    from raremin.grid import BlockGrid, BlockModel
+    from raremin.uncertainty import realisation_grade_tonnage, summarise_grade_tonnage
+
+    rng = np.random.default_rng(11)
+    index = np.arange(40)
+    model = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (40, 1, 1)),
+                                        {"A": (index[:25], np.ones(25)),
+                                         "B": (index[25:], np.ones(15))}, 2.6)
+    sims = rng.lognormal(np.log(0.12), 0.5, (60, model.n_parcels))
+    table = realisation_grade_tonnage(model.with_arrays(treo_pct=sims), "treo_pct", CUTOFFS)
+    return summarise_grade_tonnage(table)
+
+
+def _rows(summary, zone, statistic, column):
+    part = summary[(summary.zone == zone) & (summary.statistic == statistic)]
+    return part.sort_values("cutoff_pct")[column].to_numpy()
+
+
+def test_envelope_draws_p50_and_the_p90_p10_band(envelope_summary):
+    from matplotlib.collections import PolyCollection
+
+    from raremin.plotting import plot_grade_tonnage_envelope
+
+    ax = plot_grade_tonnage_envelope(envelope_summary)
+    assert isinstance(ax, Axes)
+    assert isinstance(ax.band, PolyCollection) and ax.band in ax.collections
+    p90 = _rows(envelope_summary, "Total", "P90", "tonnage_t") / 1e6
+    p10 = _rows(envelope_summary, "Total", "P10", "tonnage_t") / 1e6
+    assert np.all(p90 <= p10) and np.any(p90 < p10)
+    vertices = ax.band.get_paths()[0].vertices
+    for x, low, high in zip(CUTOFFS, p90, p10, strict=True):
+        ys = vertices[np.isclose(vertices[:, 0], x), 1]
+        assert ys.min() == pytest.approx(low) and ys.max() == pytest.approx(high)
+    (line,) = ax.get_lines()
+    np.testing.assert_allclose(line.get_xdata(), CUTOFFS)
+    np.testing.assert_allclose(line.get_ydata(),
+                               _rows(envelope_summary, "Total", "P50", "tonnage_t") / 1e6)
+    (grade_line,) = ax.grade_axes.get_lines()
+    assert grade_line.get_linestyle() == "--"
+    np.testing.assert_allclose(grade_line.get_ydata(),
+                               _rows(envelope_summary, "Total", "P50", "treo_pct"))
+    assert ax.grade_band in ax.grade_axes.collections
+    assert ax.get_xlabel() == "Cut-off treo (%, oxide basis)"
+    assert ax.get_ylabel() == "Tonnage above cut-off (Mt)"
+    assert ax.get_title() == "Total: P50 and P90-P10 of 60 realisations"
+    assert _legend_texts(ax) == ["tonnage: P50 (line), P90-P10 (band)",
+                                 "mean grade: P50 (dashed), P90-P10 (band)"]
+
+
+def test_envelope_zone_reference_and_options(envelope_summary):
+    from raremin.plotting import plot_grade_tonnage_envelope
+
+    grades = np.random.default_rng(2).lognormal(np.log(0.12), 0.5, 40)
+    kriged = grade_tonnage(grades, 2600.0, CUTOFFS, unit="pct", basis="oxide",
+                           grade_name="treo", groups=np.repeat([0, 1], [25, 15]),
+                           group_names=["A", "B"])
+    fig, given = plt.subplots()
+    ax = plot_grade_tonnage_envelope(envelope_summary, zone="B", ax=given, reference=kriged,
+                                     reference_label="kriged", tonnage_unit="kt", title="")
+    assert ax is given and ax.get_title() == ""
+    black = [line for line in ax.get_lines() if line.get_color() == "black"]
+    assert len(black) == 1
+    np.testing.assert_allclose(black[0].get_ydata(), kriged.tonnage_t[1] / 1e3)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(),
+                               _rows(envelope_summary, "B", "P50", "tonnage_t") / 1e3)
+    assert _legend_texts(ax)[-1] == "kriged"
+    # The total of a zoned reference is its zones added up.
+    ax = plot_grade_tonnage_envelope(envelope_summary, reference=kriged, grade=False,
+                                     legend=False)
+    assert ax.grade_axes is None and ax.grade_band is None and ax.get_legend() is None
+    np.testing.assert_allclose(ax.get_lines()[-1].get_ydata(),
+                               kriged.tonnage_t.sum(axis=0) / 1e6)
+
+
+def test_envelope_errors(envelope_summary, single_gt):
+    from raremin.plotting import plot_grade_tonnage_envelope
+
+    with pytest.raises(InputError, match="no zone 'C'"):
+        plot_grade_tonnage_envelope(envelope_summary, zone="C")
+    with pytest.raises(InputError, match="pandas DataFrame"):
+        plot_grade_tonnage_envelope(envelope_summary.to_numpy())
+    with pytest.raises(InputError, match="no P10 rows"):
+        plot_grade_tonnage_envelope(envelope_summary[envelope_summary.statistic != "P10"])
+    ppm = analytic_grade_tonnage(_treo().to_unit("ppm"), 1e6, [0.0, 500.0])
+    with pytest.raises(UnitError, match="in ppm"):
+        plot_grade_tonnage_envelope(envelope_summary, reference=ppm)
+    element = analytic_grade_tonnage(
+        Lognormal.from_mean_cv(0.15, 0.6, unit="pct", basis="element"), 1e6, [0.1])
+    with pytest.raises(BasisError, match="element basis"):
+        plot_grade_tonnage_envelope(envelope_summary, reference=element)
+    unlabelled = envelope_summary.copy()
+    unlabelled.attrs = {}
+    with pytest.raises(InputError, match="give basis="):
+        plot_grade_tonnage_envelope(unlabelled)
+    ax = plot_grade_tonnage_envelope(unlabelled, basis="oxide")
+    assert ax.get_xlabel() == "Cut-off treo (%, oxide basis)"
+    assert plot_grade_tonnage_envelope(envelope_summary, reference=single_gt).band is not None
