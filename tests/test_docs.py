@@ -33,6 +33,7 @@ MODULES = [
     "raremin.geostats.variogram",
     "raremin.geostats.idw",
     "raremin.geostats.neighbourhood",
+    "raremin.geostats.support",
     "raremin.grid",
     "raremin.io",
     "raremin.periodic",

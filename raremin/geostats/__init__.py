@@ -28,6 +28,10 @@ Modules
     :class:`NormalScores` (the GSLIB normal-score transform and back-transform, with
     tails) and :class:`HermiteAnamorphosis` (Gaussian anamorphosis by Hermite
     polynomials, point and block support).
+:mod:`raremin.geostats.support`
+    Change of support without simulation: :func:`change_of_support` (discrete Gaussian
+    model, affine and indirect lognormal corrections, from point data and a variogram
+    model), :func:`average_variogram` and :func:`block_dispersion_variance`.
 
 Examples
 --------
@@ -51,6 +55,16 @@ from .idw import InverseDistance, NearestSample
 from .kriging import Kriging
 from .models import Structure, VariogramModel
 from .neighbourhood import Neighbourhood, Neighbours, NeighbourSearch, anisotropy_matrix
+from .support import (
+    BlockGradeDistribution,
+    DiscreteGaussian,
+    affine_correction,
+    average_variogram,
+    block_dispersion_variance,
+    change_of_support,
+    discrete_gaussian_correction,
+    indirect_lognormal_correction,
+)
 from .variogram import (
     ExperimentalVariogram,
     VariogramFit,
@@ -60,6 +74,14 @@ from .variogram import (
 )
 
 __all__ = [
+    "BlockGradeDistribution",
+    "DiscreteGaussian",
+    "affine_correction",
+    "average_variogram",
+    "block_dispersion_variance",
+    "change_of_support",
+    "discrete_gaussian_correction",
+    "indirect_lognormal_correction",
     "HermiteAnamorphosis",
     "NormalScores",
     "AutoVariogram",
