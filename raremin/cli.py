@@ -76,6 +76,17 @@ def _floats(text: str, what: str, count: int | None = None) -> list[float]:
     return values
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--simulate must be a whole number of realisations "
+                                         f">= 1; got {text!r}")
+    return value
+
+
 def _composite(text: str) -> float | str | None:
     if text.lower() in ("auto", "none"):
         return None if text.lower() == "none" else "auto"
@@ -127,6 +138,11 @@ def _parser() -> argparse.ArgumentParser:
                                                    "error"],
                      help="below-detection values (<x, negative codes): default half the "
                      "detection limit")
+    run.add_argument("--simulate", type=_count, metavar="N",
+                     help="also draw N realisations of the cut-off grade (sequential Gaussian "
+                          "simulation per zone) and report P90/P50/P10 of tonnage, grade and "
+                          "contained quantity (uncertainty.csv, grade_tonnage_uncertainty.png)")
+    run.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
     run.add_argument("--out", type=Path, help="output folder (default raremin-output/)")
     run.add_argument("--overwrite", action="store_true",
                      help="replace an earlier run in the output folder")
@@ -198,11 +214,24 @@ def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
         ax.set_title(f"{' '.join(result.deposit.name.split())}: grade-tonnage by zone")
         ax.figure.savefig(tmp / "grade_tonnage.png", dpi=120, bbox_inches="tight")
         plt.close(ax.figure)
+        files = list(OUTPUT_FILES)
+        if result.uncertainty is not None:
+            from .plotting import plot_grade_tonnage_envelope
+
+            csv_safe(result.uncertainty).to_csv(tmp / "uncertainty.csv", index=False)
+            ax = plot_grade_tonnage_envelope(result.uncertainty, zone="Total")
+            ax.set_title(f"{' '.join(result.deposit.name.split())}: "
+                         f"{result.realisations.attrs['simulation']['n_realisations']} "
+                         f"realisations, P90-P10 band")
+            ax.figure.savefig(tmp / "grade_tonnage_uncertainty.png", dpi=120,
+                              bbox_inches="tight")
+            plt.close(ax.figure)
+            files[-1:-1] = ["uncertainty.csv", "grade_tonnage_uncertainty.png"]
         (tmp / "report.md").write_text(markdown_report(result, provenance, table),
                                        encoding="utf-8")
         record = {"raremin": __version__, "command": command, "data": provenance,
                   "finished": datetime.datetime.now().isoformat(timespec="seconds"),
-                  "files": list(OUTPUT_FILES)}
+                  "files": files}
         (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
         _move_into_place(tmp, out)
     except BaseException:
@@ -300,7 +329,8 @@ def _options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any
             else args.block_size
     for flag, key in (("cutoff_grade", "cutoff_grade"), ("cutoffs", "cutoffs"),
                       ("basis", "basis"), ("estimator", "estimator"),
-                      ("max_per_hole", "max_per_hole")):
+                      ("max_per_hole", "max_per_hole"), ("simulate", "simulate"),
+                      ("seed", "seed")):
         value = getattr(args, flag)
         if value is not None:
             merged[key] = value

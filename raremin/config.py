@@ -42,7 +42,9 @@ Schema (defaults in brackets; ``|`` separates the allowed forms)
 * ``[estimation]`` ``estimator`` ["kriging"] | "idw"; ``block_size_m``
   [[25, 25, 10]]: m, one number or three; ``grades`` [all]; ``max_per_hole`` [none];
   ``negative_estimates`` ["zero"] | "keep" | "error"; ``seed`` [0]; ``max_blocks``
-  [20,000,000]. ``[estimation.zones.<zone>]`` ``variogram`` ["auto"] | a table
+  [20,000,000]; ``simulate`` [0]: realisations of the cut-off grade for P90/P50/P10;
+  ``discretisation`` [[2, 2, 1]]: points simulated per block and axis.
+  ``[estimation.zones.<zone>]`` ``variogram`` ["auto"] | a table
   ``{nugget, structures = [{shape, sill, ranges, angles}]}``; ``search`` ["auto"] | a
   table ``{max_samples, min_samples, ranges, angles, radius, max_per_octant}``.
 * ``[report]`` ``cutoff_grade`` (``"cu_pct"``) [TREO with rare earths, else the first
@@ -546,6 +548,13 @@ def _block_size(value: Any, key: str) -> float | tuple[float, ...]:
     return sizes[0] if len(sizes) == 1 else tuple(sizes)
 
 
+def _discretisation(value: Any, key: str) -> tuple[int, ...]:
+    sizes = _numbers(value, key, sizes=(1, 3), low=0.0, strict=True, scalar=True)
+    if any(s != int(s) for s in sizes):
+        raise _bad(key, value, "expected whole numbers of points per block, e.g. [2, 2, 1]")
+    return tuple(int(s) for s in sizes) * (3 if len(sizes) == 1 else 1)
+
+
 def _grade_list(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise _bad(key, value, 'expected a list of grade names such as ["cu_pct", "au_gpt"]')
@@ -612,13 +621,15 @@ def _auto_or(check: Callable[[Any, str], Any], what: str) -> Callable[[Any, str]
 
 def _estimation(raw: Any) -> dict[str, Any]:
     raw = _table(raw, "estimation", ("estimator", "block_size_m", "grades", "max_per_hole",
-                                     "negative_estimates", "seed", "max_blocks", "zones"))
+                                     "negative_estimates", "seed", "max_blocks", "simulate",
+                                     "discretisation", "zones"))
     out = _check_keys({k: v for k, v in raw.items() if k != "zones"}, "estimation", {
         "estimator": (_choice(("kriging", "idw")), "kriging"),
         "block_size_m": (_block_size, (25.0, 25.0, 10.0)), "grades": (_grade_list, None),
         "max_per_hole": (_integer(1), None),
         "negative_estimates": (_choice(("zero", "keep", "error")), "zero"),
-        "seed": (_integer(0), 0), "max_blocks": (_integer(1), MAX_BLOCKS)})
+        "seed": (_integer(0), 0), "max_blocks": (_integer(1), MAX_BLOCKS),
+        "simulate": (_integer(0), 0), "discretisation": (_discretisation, (2, 2, 1))})
     zones = _table(raw.get("zones", {}), "estimation.zones", raw.get("zones", {}))
     spec = {"variogram": (_auto_or(_variogram, "{nugget, structures}"), "auto"),
             "search": (_auto_or(_search, "{max_samples, min_samples, ranges, angles, radius, "
@@ -926,6 +937,8 @@ class Project:
             "searches": {z: s["search"] for z, s in zones.items() if s["search"] != "auto"},
             "max_per_hole": est["max_per_hole"], "negative": est["negative_estimates"],
             "seed": est["seed"], "max_blocks": est["max_blocks"],
+            "simulate": est["simulate"],
+            "discretisation": est["discretisation"],
             "baskets": rep["baskets"] if rep["baskets"] is not None else DEFAULT_BASKETS,
         }
 
@@ -1174,7 +1187,9 @@ block_size_m = [25.0, 25.0, 10.0]  # m: one number or [x, y, z]
 # grades = ["cu_pct", "au_gpt"]  # grades to estimate (default: every grade column)
 # max_per_hole = 4               # most samples of one hole per estimate (kriging)
 negative_estimates = "zero"      # negative kriging estimates: "zero", "keep" or "error"
-seed = 0                         # seed of the automatic variogram fit
+seed = 0                         # seed of the automatic variogram fit and the simulation
+# simulate = 100                 # realisations of the cut-off grade (P90/P50/P10)
+# discretisation = [2, 2, 1]     # points simulated per block and axis (their mean)
 max_blocks = {max_blocks}            # most blocks the model may have
 
 [estimation.zones.Main]          # one table per zone (optional; names as in [zones])

@@ -541,6 +541,13 @@ class Assessment:
         For each rare-earth basket reported: the members it was added up from.
     preparation : Preparation or None
         The preparation of the samples.
+    realisations : BlockModel or None
+        With ``simulate=N``: the block model with N realisations of the cut-off grade
+        (array of shape (N, n_parcels)) and ``attrs["simulation"]``.
+    uncertainty : pandas.DataFrame or None
+        With ``simulate=N``: per zone (and Total), cut-off and statistic (mean, std,
+        P90, P50, P10): tonnage, mean grade and contained quantity of the cut-off grade
+        over the realisations (:func:`raremin.uncertainty.summarise_grade_tonnage`).
 
     Examples
     --------
@@ -562,6 +569,8 @@ class Assessment:
     adjustments: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     baskets: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     preparation: Preparation | None = None
+    realisations: BlockModel | None = None
+    uncertainty: pd.DataFrame | None = None
 
     @property
     def cutoff_label(self) -> str:
@@ -855,6 +864,8 @@ def assess(
     baskets: Sequence[str] = DEFAULT_BASKETS,
     max_blocks: int = MAX_BLOCKS,
     seed: int = 0,
+    simulate: int = 0,
+    discretisation: int | Sequence[int] = (2, 2, 1),
 ) -> Assessment:
     """
     Estimate a deposit's zones from samples and tabulate grade-tonnage by zone.
@@ -919,7 +930,15 @@ def assess(
         Most blocks the model may have (:data:`MAX_BLOCKS`); more is refused before
         any allocation.
     seed : int
-        Seed of the automatic variogram's pair subsampling.
+        Seed of the automatic variogram's pair subsampling, and of the simulation.
+    simulate : int, default 0
+        Number of realisations of the cut-off grade to draw by sequential Gaussian
+        simulation (:func:`raremin.simulation.simulate`), summarised as P90/P50/P10 of
+        tonnage, grade and contained quantity above each cut-off by zone
+        (``Assessment.uncertainty``); 0: none.
+    discretisation : int or sequence of int, default (2, 2, 1)
+        With `simulate`: points simulated per block along each axis (their mean is the
+        block's grade).
 
     Returns
     -------
@@ -1034,8 +1053,35 @@ def assess(
                       f"of the zone) have no estimate of {key}: left out of every figure")
     notes = _notes(spec, made, cut, cutoffs is None, members, zones, grid, model, notes,
                    analytes, estimator)
+    realisations, uncertainty = None, None
+    if simulate:
+        realisations, uncertainty = _simulate(model, frame, key, sample_values, cut, spec,
+                                              simulate, seed, discretisation, zone_column)
+        notes.append(
+            f"Uncertainty: {simulate} realisations of {key} by sequential Gaussian "
+            f"simulation per zone (normal scores, automatic variogram of the scores, "
+            f"{' x '.join(map(str, realisations.attrs['simulation']['discretisation']))} "
+            f"points per block averaged; seed {seed}). P90 is the value with a 90 % chance "
+            f"of being exceeded (the 0.10 quantile of the realisations), P10 the 0.90 "
+            f"quantile; the other grades are not simulated.")
     return Assessment(deposit, model, curve, summary, key.rsplit("_", 1)[0], spec.basis,
-                      spec.unit, outside, tuple(notes), zones, steps.frame(), members, prep)
+                      spec.unit, outside, tuple(notes), zones, steps.frame(), members, prep,
+                      realisations, uncertainty)
+
+
+def _simulate(model: BlockModel, frame: pd.DataFrame, key: str, sample_values: np.ndarray,
+              cut: np.ndarray, spec: Analyte, n: int, seed: int, discretisation: Any,
+              zone_column: str) -> tuple[BlockModel, pd.DataFrame]:
+    """Realisations of the cut-off grade per zone, and their grade-tonnage summary."""
+    from .simulation import simulate
+    from .uncertainty import realisation_grade_tonnage, summarise_grade_tonnage
+
+    samples = frame.assign(**{key: sample_values})
+    realisations = simulate(model, samples, key, n, seed=seed, discretisation=discretisation,
+                            zone_column=zone_column)
+    table = realisation_grade_tonnage(realisations, key, cut, unit=spec.unit,
+                                      basis=spec.basis)
+    return realisations, summarise_grade_tonnage(table)
 
 
 def _summary(table: GradeTonnage, spec: Analyte, others: Mapping[str, Any]) -> pd.DataFrame:
