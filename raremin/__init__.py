@@ -164,6 +164,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Neighbourhood",
         "NeighbourSearch",
         "NormalScores",
+        "SequentialGaussian",
         "Structure",
         "VariogramModel",
         "anisotropy_matrix",
@@ -200,6 +201,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Preparation",
         "prepare_drillholes_samples",
         "prepare_samples",
+    ),
+    "realisations": (
+        "simulate",
     ),
     "readers": (
         "ImportReport",
@@ -263,6 +267,7 @@ _SUBMODULES = (
     "plotting",
     "preparation",
     "readers",
+    "realisations",
     "reporting",
     "tonnage",
     "uncertainty",

@@ -933,7 +933,7 @@ def assess(
         Seed of the automatic variogram's pair subsampling, and of the simulation.
     simulate : int, default 0
         Number of realisations of the cut-off grade to draw by sequential Gaussian
-        simulation (:func:`raremin.simulation.simulate`), summarised as P90/P50/P10 of
+        simulation (:func:`raremin.realisations.simulate`), summarised as P90/P50/P10 of
         tonnage, grade and contained quantity above each cut-off by zone
         (``Assessment.uncertainty``); 0: none.
     discretisation : int or sequence of int, default (2, 2, 1)
@@ -1073,7 +1073,7 @@ def _simulate(model: BlockModel, frame: pd.DataFrame, key: str, sample_values: n
               cut: np.ndarray, spec: Analyte, n: int, seed: int, discretisation: Any,
               zone_column: str) -> tuple[BlockModel, pd.DataFrame]:
     """Realisations of the cut-off grade per zone, and their grade-tonnage summary."""
-    from .simulation import simulate
+    from .realisations import simulate
     from .uncertainty import realisation_grade_tonnage, summarise_grade_tonnage
 
     samples = frame.assign(**{key: sample_values})

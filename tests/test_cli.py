@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -241,3 +242,28 @@ def test_kriging_with_a_limit_per_hole_through_the_command(tmp_path, capsys):
     zones = pd.read_csv(out / "zones.csv").iloc[0]
     assert "at most 3 per hole" in zones["search"]
     assert zones["estimated_fraction"] == 1.0
+
+
+def test_simulate_writes_the_uncertainty_table_and_chart(tmp_path, capsys):
+    out = tmp_path / "o"
+    args = [*_small_job(tmp_path), "--cutoffs", "0,0.2,0.24", "--simulate", "5", "--seed", "2",
+            "--out", str(out)]
+    assert main(args) == 0
+    u = pd.read_csv(out / "uncertainty.csv")
+    assert set(u["statistic"]) == {"mean", "std", "P90", "P50", "P10"}
+    p = u[u["zone"] == "Total"].pivot_table(index="cutoff_pct", columns="statistic",
+                                             values="tonnage_t")
+    assert (p["P90"] <= p["P50"]).all() and (p["P50"] <= p["P10"]).all()
+    assert p.loc[0.0, "P50"] == pytest.approx(100 * 100 * 50 * 2.6)
+    assert (out / "grade_tonnage_uncertainty.png").stat().st_size > 1000
+    record = json.loads((out / "raremin-run.json").read_text())
+    assert "uncertainty.csv" in record["files"]
+    # the same seed: the same table
+    assert main([*args[:-2], "--out", str(tmp_path / "again")]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again" / "uncertainty.csv"), u)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_simulate_needs_a_positive_count(tmp_path, capsys, value):
+    assert main([*_small_job(tmp_path), "--simulate", value, "--out", str(tmp_path / "o")]) == 2
+    assert "--simulate must be a whole number of realisations >= 1" in capsys.readouterr().err

@@ -348,7 +348,8 @@ def test_settings_and_defaults(tmp_path):
         "block_size": (10.0, 10.0, 5.0), "cutoff_grade": "cu_pct", "cutoffs": [0.0, 0.5],
         "basis": "oxide", "unit": "pct", "estimator": "idw", "grades": None, "variograms": {},
         "searches": {}, "max_per_hole": None, "negative": "zero", "seed": 0,
-        "max_blocks": 20_000_000, "baskets": ("treo", "lreo", "hreo", "mreo", "ndpr", "creo")}
+        "max_blocks": 20_000_000, "baskets": ("treo", "lreo", "hreo", "mreo", "ndpr", "creo"),
+        "simulate": 0, "discretisation": (2, 2, 1)}
     with pytest.raises(TypeError):
         project.data["kind"] = "drillholes"  # read-only
     line = project.describe()

@@ -28,6 +28,9 @@ Modules
     :class:`NormalScores` (the GSLIB normal-score transform and back-transform, with
     tails) and :class:`HermiteAnamorphosis` (Gaussian anamorphosis by Hermite
     polynomials, point and block support).
+:mod:`raremin.geostats.simulation`
+    :class:`SequentialGaussian`: sequential Gaussian simulation on a grid, many
+    realisations per path.
 :mod:`raremin.geostats.support`
     Change of support without simulation: :func:`change_of_support` (discrete Gaussian
     model, affine and indirect lognormal corrections, from point data and a variogram
@@ -55,6 +58,7 @@ from .idw import InverseDistance, NearestSample
 from .kriging import Kriging
 from .models import Structure, VariogramModel
 from .neighbourhood import Neighbourhood, Neighbours, NeighbourSearch, anisotropy_matrix
+from .simulation import SequentialGaussian
 from .support import (
     BlockGradeDistribution,
     DiscreteGaussian,
@@ -84,6 +88,7 @@ __all__ = [
     "indirect_lognormal_correction",
     "HermiteAnamorphosis",
     "NormalScores",
+    "SequentialGaussian",
     "AutoVariogram",
     "auto_variogram",
     "CellDeclusteringResult",

@@ -1,0 +1,453 @@
+"""
+Sequential Gaussian simulation (SGS) on a regular grid, many realisations at once.
+
+:class:`SequentialGaussian` draws realisations of a Gaussian random function with a
+given variogram (normal-score space: sill 1, mean 0), conditioned to data, at the nodes
+of a regular grid (all of them, or those of a mask: a zone, with hard boundaries).
+Conditioning data are **kept at their own locations** (not moved to nodes). Each node,
+in the order of a random path, gets the simple-kriging estimate from its nearest data
+and nearest previously simulated nodes plus a Gaussian residual with the kriging
+variance (Deutsch & Journel 1998, GSLIB, program ``sgsim``; Chilès & Delfiner 2012,
+ch. 7).
+
+How it is computed:
+
+- **Path.** A seeded random permutation of the nodes, in multiple grids (GSLIB's
+  multiple-grid search): the nodes of the coarsest grid (every ``2**L``-th node along
+  each axis) first, then each finer grid, each in random order, so that long ranges are
+  reproduced with few neighbours.
+- **Neighbours.** Data: the ``data_neighbours`` nearest within the search ellipsoid
+  (a KD-tree, once for every node). Previously simulated nodes: a template of grid
+  offsets within the ellipsoid, sorted by anisotropic distance (GSLIB's spiral search),
+  scanned for every node at once; the first ``node_neighbours`` offsets whose node comes
+  earlier in the path are kept. At multiple-grid level ``l`` the template holds offsets
+  that are multiples of ``2**l``.
+- **Weights once, applied to many realisations.** With a shared path, a node's
+  neighbours do not depend on the simulated values, so its kriging weights and standard
+  deviation are solved once (batched solves) and applied to every realisation of the
+  batch by a small compiled loop along the path. Realisations sharing a path are
+  slightly correlated through their common neighbour configurations (their spread is
+  marginally smaller than with independent paths); ``path_batch`` realisations share a
+  path, and ``new_path_per_realisation=True`` gives each its own (weights solved per
+  realisation, proportionally slower).
+- **Randomness.** Realisation ``r``'s residuals come from its own stream and batch
+  ``b``'s path from another (children of ``numpy.random.SeedSequence(seed)``): with
+  the same seed and ``path_batch``, realisation ``r`` is the same however many
+  realisations are drawn and however they are stored or chunked.
+
+At a node that coincides with a datum, the kriging reproduces the datum exactly (the
+nugget counts in the covariance at lag zero: raremin's convention, as in kriging), so
+the simulated value there is the datum.
+
+Examples
+--------
+>>> import numpy as np
+>>> from raremin.geostats.models import Structure, VariogramModel
+>>> from raremin.geostats.simulation import SequentialGaussian
+>>> from raremin.grid import BlockGrid
+>>> model = VariogramModel(0.0, [Structure("spherical", 1.0, 10.0)])
+>>> grid = BlockGrid((0.0, 0.0), (1.0, 1.0), (20, 20))
+>>> sgs = SequentialGaussian(model, data_neighbours=8, node_neighbours=8)
+>>> y = sgs.simulate(grid, [[5.5, 5.5]], [1.5], 3, seed=0)
+>>> y.shape, round(float(y[0, 5 + 5 * 20]), 12)
+((3, 400), 1.5)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConvergenceError, InputError
+from . import _jit
+from .models import VariogramModel
+from .neighbourhood import Neighbourhood, NeighbourSearch
+
+__all__ = ["SequentialGaussian"]
+
+#: Elements of the (nodes x neighbours x neighbours) stacks solved at once.
+_SOLVE_ELEMENTS = 1 << 22
+
+#: Template offsets looked at per step of the node search (times the nodes at hand).
+_TEMPLATE_STEP = 32
+
+#: Nodes searched at once by the template search.
+_NODE_CHUNK = 1 << 16
+
+
+class SequentialGaussian:
+    """
+    Sequential Gaussian simulation with a shared path per batch of realisations.
+
+    Parameters
+    ----------
+    model : VariogramModel
+        Variogram of the normal scores (bounded; sill about 1).
+    data_neighbours : int, default 16
+        Most data used at a node.
+    node_neighbours : int, default 16
+        Most previously simulated nodes used at a node.
+    search : Neighbourhood, optional
+        The search ellipsoid (its ``ranges``, ``angles`` and ``radius``) for data and
+        nodes; default: the ranges and angles of the model's longest structure.
+    kind : {"simple", "ordinary"}, default "simple"
+        Simple kriging with mean 0 (the normal-score convention) or ordinary kriging.
+    multigrid_levels : int, optional
+        Levels of coarser grids simulated first; default: as many as halve the
+        search's largest reach in nodes down to about 4 nodes (0: a plain random path).
+    max_template : int, default 8192
+        Most grid offsets in the node search template (the nearest ones).
+
+    Examples
+    --------
+    >>> from raremin.geostats.models import Structure, VariogramModel
+    >>> from raremin.geostats.simulation import SequentialGaussian
+    >>> SequentialGaussian(VariogramModel(0.1, [Structure("spherical", 0.9, 50.0)])).kind
+    'simple'
+    """
+
+    def __init__(
+        self,
+        model: VariogramModel,
+        *,
+        data_neighbours: int = 16,
+        node_neighbours: int = 16,
+        search: Neighbourhood | None = None,
+        kind: str = "simple",
+        multigrid_levels: int | None = None,
+        max_template: int = 8192,
+    ) -> None:
+        if not isinstance(model, VariogramModel) or not model.bounded:
+            raise InputError("model must be a bounded VariogramModel (a covariance is needed "
+                             "for simulation); got " + repr(model))
+        if kind not in ("simple", "ordinary"):
+            raise InputError(f"kind must be 'simple' or 'ordinary'; got {kind!r}")
+        for name, value, low in (("data_neighbours", data_neighbours, 0),
+                                 ("node_neighbours", node_neighbours, 1),
+                                 ("max_template", max_template, 1)):
+            if isinstance(value, bool) or int(value) != value or value < low:
+                raise InputError(f"{name} must be a whole number >= {low}; got {value!r}")
+        if multigrid_levels is not None and (int(multigrid_levels) != multigrid_levels
+                                             or multigrid_levels < 0):
+            raise InputError(f"multigrid_levels must be a whole number >= 0 or None; got "
+                             f"{multigrid_levels!r}")
+        self.model = model
+        self.data_neighbours = int(data_neighbours)
+        self.node_neighbours = int(node_neighbours)
+        self.search = search
+        self.kind = kind
+        self.multigrid_levels = multigrid_levels
+        self.max_template = int(max_template)
+
+    # ------------------------------------------------------------------ simulate
+
+    def simulate(
+        self,
+        grid: Any,
+        data_coords: Any,
+        data_scores: Any,
+        n_realisations: int,
+        *,
+        seed: int | None,
+        mask: Any = None,
+        path_batch: int | None = None,
+        new_path_per_realisation: bool = False,
+    ) -> np.ndarray:
+        """
+        Realisations of the normal scores at the active nodes of `grid`.
+
+        Parameters
+        ----------
+        grid : BlockGrid
+            The nodes: its block centres (2 or 3 axes), metres.
+        data_coords : array_like, shape (n, d)
+            Conditioning data locations, metres (n may be 0: unconditional).
+        data_scores : array_like, shape (n,)
+            Their normal scores.
+        n_realisations : int
+            Number of realisations.
+        seed : int or None
+            Seed of the paths and residuals.
+        mask : array_like of bool, shape (grid.n_blocks,), optional
+            Active nodes (in the grid's flat index order); default all.
+        path_batch : int, optional
+            Realisations sharing one path (and one set of weights); default all.
+        new_path_per_realisation : bool, default False
+            One path per realisation (``path_batch=1``).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_realisations, n_active)
+            Simulated normal scores, nodes in flat index order.
+
+        Raises
+        ------
+        InputError
+            Bad data, mask or counts.
+        ConvergenceError
+            A singular kriging system (duplicate data points, for instance).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from raremin.geostats.models import Structure, VariogramModel
+        >>> from raremin.geostats.simulation import SequentialGaussian
+        >>> from raremin.grid import BlockGrid
+        >>> sgs = SequentialGaussian(VariogramModel(0.0, [Structure("spherical", 1.0, 5.0)]))
+        >>> grid = BlockGrid((0.0, 0.0), (1.0, 1.0), (50, 4))
+        >>> sgs.simulate(grid, np.empty((0, 2)), [], 2, seed=1).shape
+        (2, 200)
+        """
+        ndim = grid.ndim
+        xyz = np.asarray(data_coords, dtype=float).reshape(-1, ndim)
+        scores = np.asarray(data_scores, dtype=float).ravel()
+        if scores.size != xyz.shape[0]:
+            raise InputError(f"data_scores has {scores.size} values for {xyz.shape[0]} "
+                             f"locations; give one score per location")
+        if not (np.isfinite(xyz).all() and np.isfinite(scores).all()):
+            raise InputError("data locations and scores must be finite (drop NaN rows first)")
+        if isinstance(n_realisations, bool) or int(n_realisations) != n_realisations \
+                or n_realisations < 1:
+            raise InputError(f"n_realisations must be a whole number >= 1; got "
+                             f"{n_realisations!r}")
+        r_total = int(n_realisations)
+        active = np.arange(grid.n_blocks) if mask is None else \
+            np.flatnonzero(np.asarray(mask, dtype=bool).ravel())
+        if mask is not None and np.asarray(mask).size != grid.n_blocks:
+            raise InputError(f"mask has {np.asarray(mask).size} values for {grid.n_blocks} "
+                             f"nodes; give one per node")
+        batch = 1 if new_path_per_realisation else (r_total if path_batch is None
+                                                    else int(path_batch))
+        if batch < 1:
+            raise InputError(f"path_batch must be >= 1; got {path_batch!r}")
+        search = self._search(ndim)
+        noise_root, path_root = np.random.SeedSequence(seed).spawn(2)
+        streams = noise_root.spawn(r_total)  # realisation r: child r, whatever r_total
+        paths = path_root.spawn(math.ceil(r_total / batch))  # batch b: child b
+        out = np.empty((active.size, r_total))  # node-major: a node's realisations together
+        for r in range(r_total):  # one stream per realisation (draws, not a hot loop)
+            out[:, r] = np.random.default_rng(streams[r]).standard_normal(active.size)
+        if active.size == 0:
+            return out.T
+        nodes_xyz = grid.index_to_coords(active)
+        data_idx = self._data_neighbours(search, xyz, nodes_xyz)
+        # A node on a datum takes the datum's value; other nodes use the datum instead
+        # (the two together would make their kriging systems singular).
+        on_datum = np.zeros(active.size, dtype=bool)
+        if xyz.shape[0]:
+            from scipy.spatial import cKDTree
+
+            gap, _ = cKDTree(xyz).query(nodes_xyz, k=1)
+            on_datum = gap == 0.0
+        for b, first in enumerate(range(0, r_total, batch)):
+            rng = np.random.default_rng(paths[b])
+            path, levels = self._path(grid, active, search, rng)
+            node_idx = self._node_neighbours(grid, active, path, levels, search, on_datum)
+            weights_d, weights_n, sigma = self._weights(xyz, nodes_xyz, data_idx, node_idx)
+            data_part = np.einsum("nk,nk->n", weights_d,
+                                  np.where(data_idx >= 0, scores[np.maximum(data_idx, 0)], 0.0))
+            part = np.ascontiguousarray(out[:, first:first + batch])
+            _apply()(path, node_idx, weights_n, data_part, sigma, part)
+            out[:, first:first + batch] = part
+        return out.T
+
+    # ------------------------------------------------------------------ pieces
+
+    def _search(self, ndim: int) -> Neighbourhood:
+        """The search ellipsoid: given, or the model's longest structure's."""
+        if self.search is not None:
+            return self.search
+        major = max(self.model.structures, key=lambda s: float(np.max(s.ranges)),
+                    default=None)
+        ranges = (1.0,) * ndim if major is None else tuple(
+            np.resize(np.atleast_1d(np.asarray(major.ranges, dtype=float)), ndim))
+        angles = (0.0, 0.0, 0.0) if major is None else tuple(major.angles)
+        return Neighbourhood(max(self.data_neighbours, 1), ranges=ranges, angles=angles,
+                             radius=1.0)
+
+    def _data_neighbours(self, search: Neighbourhood, xyz: np.ndarray,
+                         nodes: np.ndarray) -> np.ndarray:
+        """Index (n_nodes, data_neighbours) of each node's nearest data (-1: none)."""
+        k = self.data_neighbours
+        if k == 0 or xyz.shape[0] == 0:
+            return np.full((nodes.shape[0], 0), -1, dtype=np.int64)
+        rules = dataclasses.replace(search, max_samples=min(k, xyz.shape[0]), min_samples=1,
+                                    max_per_octant=None)
+        found = NeighbourSearch(xyz, rules).query(nodes)
+        return np.asarray(found.index, dtype=np.int64)
+
+    def _levels(self, grid: Any, search: Neighbourhood) -> int:
+        if self.multigrid_levels is not None:
+            return int(self.multigrid_levels)
+        nodes = self._reach_m(grid, search) / float(np.min(grid.block_size))
+        return max(0, int(math.floor(math.log2(max(nodes / 4.0, 1.0)))))
+
+    def _path(self, grid: Any, active: np.ndarray, search: Neighbourhood,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in `active` in path order, and each node's multiple-grid level."""
+        top = self._levels(grid, search)
+        ijk = grid.index_to_ijk(active)
+        level = np.zeros(active.size, dtype=np.int64)
+        for lev in range(1, top + 1):
+            level[np.all(ijk % (1 << lev) == 0, axis=1)] = lev
+        keys = rng.random(active.size)
+        path = np.lexsort((keys, -level))  # coarsest first, random within a level
+        return path.astype(np.int64), level
+
+    @staticmethod
+    def _reach_m(grid: Any, search: Neighbourhood) -> float:
+        """How far the search reaches along its longest axis, metres."""
+        radius = float(search.radius) if search.radius is not None else math.inf
+        reach = radius * float(np.max(search.ranges)) if search.ranges is not None else radius
+        if not math.isfinite(reach):
+            reach = float(np.max(np.asarray(grid.shape) * np.asarray(grid.block_size)))
+        return reach
+
+    def _template(self, grid: Any, search: Neighbourhood, step: int) -> np.ndarray:
+        """Grid offsets (multiples of `step`) within the ellipsoid, nearest first."""
+        spacing = np.asarray(grid.block_size, dtype=float)
+        half = np.minimum(np.ceil(self._reach_m(grid, search) / (spacing * step)).astype(int),
+                          np.asarray(grid.shape) // step + 1)
+        axes = [np.arange(-h, h + 1) for h in half]
+        offsets = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, grid.ndim)
+        offsets = offsets[np.any(offsets != 0, axis=1)] * step
+        dist = np.linalg.norm(search.transform(offsets * spacing), axis=1)
+        radius = float(search.radius) if search.radius is not None else math.inf
+        keep = dist <= radius if math.isfinite(radius) else np.ones(dist.size, dtype=bool)
+        order = np.argsort(dist[keep], kind="stable")[: self.max_template]
+        return offsets[keep][order]
+
+    def _node_neighbours(self, grid: Any, active: np.ndarray, path: np.ndarray,
+                         levels: np.ndarray, search: Neighbourhood,
+                         hidden: np.ndarray) -> np.ndarray:
+        """
+        Index (n_active, node_neighbours) in `active` of earlier nodes (-1: none);
+        `hidden` nodes (on a datum) are never neighbours.
+        """
+        k = self.node_neighbours
+        n = active.size
+        shape = np.asarray(grid.shape)
+        position = np.empty(n, dtype=np.int64)
+        position[path] = np.arange(n)
+        rank = np.full(grid.n_blocks, -1, dtype=np.int64)  # path position of each grid node
+        rank[active] = np.where(hidden, -1, position)
+        slot = np.full(grid.n_blocks, -1, dtype=np.int64)  # its row in `active`
+        slot[active] = np.arange(n)
+        ijk = grid.index_to_ijk(active)
+        strides = np.cumprod(np.concatenate([[1], shape[:-1]]))  # flat index, F order
+        out = np.full((n, k), -1, dtype=np.int64)
+        for lev in np.unique(levels):
+            template = self._template(grid, search, 1 << int(lev))
+            rows_all = np.flatnonzero(levels == lev)
+            for c0 in range(0, rows_all.size, _NODE_CHUNK):
+                rows = rows_all[c0:c0 + _NODE_CHUNK]
+                count = np.zeros(rows.size, dtype=np.int64)
+                for t0 in range(0, template.shape[0], _TEMPLATE_STEP):
+                    live = np.flatnonzero(count < k)
+                    if live.size == 0:
+                        break
+                    off = template[t0:t0 + _TEMPLATE_STEP]
+                    cand = ijk[rows[live], None, :] + off[None, :, :]
+                    inside = np.all((cand >= 0) & (cand < shape), axis=2)
+                    flat = np.where(inside, (cand * strides).sum(axis=2), 0)
+                    earlier = inside & (rank[flat] >= 0) & \
+                        (rank[flat] < position[rows[live]][:, None])
+                    # the first (k - count) earlier offsets of each row, in template order
+                    order = np.cumsum(earlier, axis=1) + count[live][:, None]
+                    take = earlier & (order <= k)
+                    r_i, t_i = np.nonzero(take)
+                    out[rows[live[r_i]], order[r_i, t_i] - 1] = slot[flat[r_i, t_i]]
+                    count[live] += take.sum(axis=1)
+        return out
+
+    def _weights(self, xyz: np.ndarray, nodes: np.ndarray, data_idx: np.ndarray,
+                 node_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Kriging weights of data and nodes, and the kriging standard deviation."""
+        n = nodes.shape[0]
+        kd, kn = data_idx.shape[1], node_idx.shape[1]
+        k = kd + kn
+        c0 = self.model.sill
+        ordinary = self.kind == "ordinary"
+        size = k + 1 if ordinary else k
+        wd, wn, sigma = np.zeros((n, kd)), np.zeros((n, kn)), np.empty(n)
+        step = max(1, _SOLVE_ELEMENTS // (size * size))
+        for s in range(0, n, step):
+            rows = slice(s, min(n, s + step))
+            m = rows.stop - rows.start
+            pts = np.concatenate([xyz[np.maximum(data_idx[rows], 0)] if kd else
+                                  np.empty((m, 0, nodes.shape[1])),
+                                  nodes[np.maximum(node_idx[rows], 0)]], axis=1)
+            valid = np.concatenate([data_idx[rows] >= 0, node_idx[rows] >= 0], axis=1)
+            lhs = np.zeros((m, size, size))
+            cov = self.model.covariance(pts[:, :, None, :] - pts[:, None, :, :])
+            both = valid[:, :, None] & valid[:, None, :]
+            lhs[:, :k, :k] = np.where(both, cov, 0.0)
+            diag = np.arange(k)
+            lhs[:, diag, diag] = np.where(valid, lhs[:, diag, diag], c0)
+            rhs = np.zeros((m, size))
+            rhs[:, :k] = np.where(valid, self.model.covariance(
+                nodes[rows][:, None, :] - pts), 0.0)
+            if ordinary:
+                lhs[:, :k, k] = valid
+                lhs[:, k, :k] = valid
+                rhs[:, k] = 1.0
+                none = ~valid.any(axis=1)
+                lhs[none, k, k] = 1.0  # no neighbour: weights 0, mean 0
+                rhs[none, k] = 0.0
+            try:
+                w = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                bad = int(np.flatnonzero(np.linalg.matrix_rank(lhs) < size)[0])
+                raise ConvergenceError(
+                    f"the kriging system of node {rows.start + bad} is singular; likely "
+                    f"duplicate data locations (merge them) or a model without a nugget "
+                    f"and Gaussian shape (add a small nugget)") from None
+            wd[rows], wn[rows] = w[:, :kd], w[:, kd:k]
+            variance = c0 - np.einsum("mk,mk->m", w[:, :k], rhs[:, :k])
+            if ordinary:
+                variance -= w[:, k]
+            sigma[rows] = np.sqrt(np.clip(variance, 0.0, None))
+        return wd, wn, sigma
+
+
+_apply_kernel: Any = None
+_apply_lock = threading.Lock()
+
+
+def _apply() -> Any:
+    """The compiled sequential pass (numba, compiled in about a second, then cached)."""
+    global _apply_kernel
+    with _apply_lock:
+        if _apply_kernel is None:
+            numba = _jit.import_numba("sequential Gaussian simulation")
+            _apply_kernel = numba.njit(
+                "void(int64[::1], int64[:, ::1], float64[:, ::1], float64[::1], "
+                "float64[::1], float64[:, ::1])", cache=True, nogil=True, boundscheck=False,
+            )(_sequential_pass)
+    return _apply_kernel
+
+
+def _sequential_pass(path, node_idx, weights, data_part, sigma, out):  # pragma: no cover
+    """
+    Along the path: out[i, r] = data_part[i] + sum_j w_ij out[nbr_ij, r] + sigma_i out[i, r]
+    (`out` holds the residuals' standard normal draws on entry; rows are nodes).
+    """
+    n_real = out.shape[1]
+    k = node_idx.shape[1]
+    for p in range(path.shape[0]):
+        i = path[p]
+        s = sigma[i]
+        base = data_part[i]
+        for r in range(n_real):
+            out[i, r] = base + s * out[i, r]
+        for j in range(k):
+            nb = node_idx[i, j]
+            if nb < 0:
+                continue
+            w = weights[i, j]
+            for r in range(n_real):
+                out[i, r] += w * out[nb, r]

@@ -1,0 +1,149 @@
+"""Tests of raremin.geostats.simulation: sequential Gaussian simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import raremin
+from raremin.errors import InputError
+from raremin.geostats.anamorphosis import NormalScores
+from raremin.geostats.kriging import Kriging
+from raremin.geostats.models import Structure, VariogramModel
+from raremin.geostats.neighbourhood import Neighbourhood
+from raremin.geostats.simulation import SequentialGaussian
+from raremin.grid import BlockGrid
+
+MODEL = VariogramModel(0.05, [Structure("spherical", 0.95, 15.0)])
+GRID = BlockGrid((0.0, 0.0), (1.0, 1.0), (64, 64))
+
+
+def field(y, r):
+    """Realisation r on the 64 x 64 grid as [iy, ix] (flat index = ix + 64 iy)."""
+    return y[r].reshape(64, 64)
+
+
+def grid_variogram(y, h):
+    f = y.reshape(y.shape[0], 64, 64)
+    gx = 0.5 * ((f[:, :, h:] - f[:, :, :-h]) ** 2).mean()
+    gy = 0.5 * ((f[:, h:, :] - f[:, :-h, :]) ** 2).mean()
+    return 0.5 * (gx + gy)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(5)
+    xy = rng.integers(0, 64, (40, 2)) + 0.5  # on nodes
+    xy = np.unique(xy, axis=0)
+    return xy, rng.standard_normal(xy.shape[0])
+
+
+@pytest.fixture(scope="module")
+def unconditional():
+    sgs = SequentialGaussian(MODEL, data_neighbours=16, node_neighbours=16)
+    return sgs.simulate(GRID, np.empty((0, 2)), [], 50, seed=2)
+
+
+def test_data_on_nodes_are_reproduced_exactly(data) -> None:
+    xy, scores = data
+    y = SequentialGaussian(MODEL).simulate(GRID, xy, scores, 5, seed=1)
+    at = (xy[:, 0] - 0.5).astype(int) + 64 * (xy[:, 1] - 0.5).astype(int)
+    # the nugget is part of the covariance at lag zero: the datum itself, in every one
+    np.testing.assert_allclose(y[:, at], np.broadcast_to(scores, (5, scores.size)),
+                               rtol=0, atol=1e-12)
+
+
+def test_the_histogram_of_each_realisation_is_standard_normal(unconditional) -> None:
+    # A 64 x 64 field with range 15 holds about (64 / 15)^2 ~ 18 independent areas: the
+    # mean and spread of one realisation fluctuate by about 1 / sqrt(18) ~ 0.24, which
+    # moves the largest CDF gap (KS distance) to about 0.1-0.2. Bound: 0.25 for every
+    # realisation; the average over 50, where the fluctuations cancel, within 0.03.
+    d = [stats.kstest(r, "norm").statistic for r in unconditional]
+    assert max(d) < 0.25
+    pooled = stats.kstest(unconditional.ravel(), "norm").statistic
+    assert pooled < 0.03
+
+
+@pytest.mark.parametrize("h", [1, 2, 4, 6, 8, 10, 12, 15])
+def test_the_variogram_over_50_realisations_is_within_10_percent(unconditional, h) -> None:
+    expected = float(MODEL.gamma(np.array([[float(h), 0.0]]))[0])
+    assert grid_variogram(unconditional, h) == pytest.approx(expected, rel=0.10)
+
+
+def test_the_e_type_mean_follows_simple_kriging(data) -> None:
+    xy, scores = data
+    search = Neighbourhood(16, ranges=(15.0, 15.0), radius=1.0)
+    y = SequentialGaussian(MODEL, search=search).simulate(GRID, xy, scores, 100, seed=4)
+    nodes = GRID.centres()
+    sk = Kriging(MODEL, search, kind="simple", mean=0.0).fit(xy, scores).predict(nodes)
+    e_type = y.mean(axis=0)
+    informed = np.isfinite(sk)
+    assert np.corrcoef(e_type[informed], sk[informed])[0, 1] > 0.95
+
+
+def test_the_same_seed_gives_the_same_realisations_whatever_the_batches(data) -> None:
+    xy, scores = data
+    sgs = SequentialGaussian(MODEL)
+    a = sgs.simulate(GRID, xy, scores, 4, seed=9, path_batch=2)
+    b = sgs.simulate(GRID, xy, scores, 4, seed=9, path_batch=2)
+    np.testing.assert_array_equal(a, b)
+    # realisation r's residuals are its own: with one path for all, the first two match
+    # the two-per-batch run (same first path), the others differ only by their path
+    c = sgs.simulate(GRID, xy, scores, 2, seed=9, path_batch=2)
+    np.testing.assert_array_equal(a[:2], c)
+    assert not np.array_equal(a, sgs.simulate(GRID, xy, scores, 4, seed=10, path_batch=2))
+
+
+def test_a_mask_keeps_a_zone_and_a_new_path_per_realisation_runs(data) -> None:
+    xy, scores = data
+    mask = np.zeros(GRID.n_blocks, dtype=bool)
+    mask[: 64 * 32] = True  # the southern half
+    y = SequentialGaussian(MODEL, multigrid_levels=0).simulate(
+        GRID, xy, scores, 3, seed=0, mask=mask, new_path_per_realisation=True)
+    assert y.shape == (3, 64 * 32) and np.isfinite(y).all()
+
+
+def test_3d_with_anisotropy_reproduces_the_vertical_variogram() -> None:
+    model = VariogramModel(0.0, [Structure("spherical", 1.0, (20.0, 20.0, 5.0))])
+    grid = BlockGrid((0.0, 0.0, 0.0), (2.0, 2.0, 1.0), (24, 24, 16))
+    y = SequentialGaussian(model, node_neighbours=24).simulate(
+        grid, np.empty((0, 3)), [], 20, seed=3)
+    f = y.reshape(20, 16, 24, 24)  # [r, iz, iy, ix]
+    for h in (1, 2, 3):
+        gz = 0.5 * ((f[:, h:] - f[:, :-h]) ** 2).mean()
+        expected = float(model.gamma(np.array([[0.0, 0.0, float(h)]]))[0])
+        assert gz == pytest.approx(expected, rel=0.15)
+
+
+def test_kuirektykol_in_3d_spreads_like_the_data() -> None:
+    data = raremin.load_kuirektykol().samples
+    zone = data[data["zone"] == "Dos 2"]
+    xyz = zone[["easting_m", "northing_m", "elevation_m"]].to_numpy()
+    values = zone.filter(like="_ppm").sum(axis=1).to_numpy()  # total rare earths, ppm
+    ns = NormalScores().fit(values)
+    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+    size = np.array([100.0, 100.0, 10.0])
+    grid = BlockGrid(tuple(lo), tuple(size), tuple(np.ceil((hi - lo) / size).astype(int) + 1))
+    model = VariogramModel(0.2, [Structure("spherical", 0.8, (600.0, 600.0, 30.0))])
+    y = SequentialGaussian(model).simulate(grid, xyz, ns.scores_, 20, seed=1)
+    assert abs(float(y.mean())) < 0.3 and 0.7 < float(y.std()) < 1.2
+    z = ns.back_transform(y)
+    assert z.min() >= values.min() and z.max() <= values.max()
+    assert abs(float(np.median(z)) - float(np.median(values))) < 0.25 * values.std()
+
+
+@pytest.mark.parametrize(("build", "match"), [
+    (lambda: SequentialGaussian(VariogramModel(0.0, [Structure("linear", 1.0)])), "bounded"),
+    (lambda: SequentialGaussian(MODEL, kind="universal"), "kind must be"),
+    (lambda: SequentialGaussian(MODEL, node_neighbours=0), "node_neighbours"),
+    (lambda: SequentialGaussian(MODEL).simulate(GRID, [[0.5, 0.5]], [1.0, 2.0], 1, seed=0),
+     "data_scores has 2 values"),
+    (lambda: SequentialGaussian(MODEL).simulate(GRID, [[0.5, 0.5]], [np.nan], 1, seed=0),
+     "finite"),
+    (lambda: SequentialGaussian(MODEL).simulate(GRID, [[0.5, 0.5]], [1.0], 0, seed=0),
+     "n_realisations"),
+])
+def test_bad_input_is_named(build, match) -> None:
+    with pytest.raises(InputError, match=match):
+        build()
