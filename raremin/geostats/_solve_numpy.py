@@ -55,6 +55,7 @@ def solve(
     estimates: np.ndarray,
     diagnostics: np.ndarray,
     bad: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> None:
     """
     Solve the kriging systems of targets `todo`, in place, as the compiled kernels do.
@@ -83,6 +84,9 @@ def solve(
         not above ``PIVOT_TOLERANCE * c0``; unbounded: an exactly zero pivot or a
         non-finite solution), False elsewhere; a singular target's numbers are
         meaningless.
+    weights : numpy.ndarray, shape (m, k), optional
+        Receives each target's kriging weights, one per neighbour (0 for padding): for
+        estimators that apply one set of weights to many value vectors (simulation).
 
     Notes
     -----
@@ -106,7 +110,11 @@ def solve(
     batch = _bounded if system.bounded else _unbounded
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, ordered.size, step):
-            batch(data, ordered[start:start + step], estimates, diagnostics, bad)
+            rows = ordered[start:start + step]
+            w = batch(data, rows, estimates, diagnostics, bad)
+            if weights is not None:
+                weights[rows] = 0.0
+                weights[rows, :w.shape[0]] = w.T
 
 
 class _Data(NamedTuple):
@@ -129,7 +137,11 @@ class _Data(NamedTuple):
 
 
 def _bounded(data, rows, estimates, diagnostics, bad):  # type: ignore[no-untyped-def]
-    """One batch of a bounded model: Cholesky, Schur complement, back substitution."""
+    """
+    One batch of a bounded model: Cholesky, Schur complement, back substitution.
+
+    Returns the weights (kmax, b), 0 for padding.
+    """
     system = data.system
     valid, P = _gather(data, rows)
     kmax, b = valid.shape
@@ -167,6 +179,7 @@ def _bounded(data, rows, estimates, diagnostics, bad):  # type: ignore[no-untype
             w[:j] -= w[j] * M[:j, j]
     estimates[rows] = _weighted_sums(data, rows, valid, w)
     bad[rows] = ~ok
+    return w * valid
 
 
 def _unbounded(data, rows, estimates, diagnostics, bad):  # type: ignore[no-untyped-def]
@@ -174,6 +187,8 @@ def _unbounded(data, rows, estimates, diagnostics, bad):  # type: ignore[no-unty
     One batch of an unbounded model: the bordered system of each target (its ``kt``
     neighbours, then the row of ones at position ``kt``) padded with the identity up to
     the batch's ``kmax + 1``, solved by Gaussian elimination with partial pivoting.
+
+    Returns the weights (kmax, b), 0 for padding.
     """
     system = data.system
     valid, P = _gather(data, rows)
@@ -204,6 +219,7 @@ def _unbounded(data, rows, estimates, diagnostics, bad):  # type: ignore[no-unty
     for row, value in enumerate(values):
         diagnostics[row, rows] = value
     estimates[rows] = _weighted_sums(data, rows, valid, x[:kmax])
+    return x[:kmax] * valid
 
 
 # ------------------------------------------------------------------ the two sides

@@ -62,20 +62,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConvergenceError, InputError
+from ..errors import InputError
 from . import _jit
 from .models import VariogramModel
 from .neighbourhood import Neighbourhood, NeighbourSearch
 
 __all__ = ["SequentialGaussian"]
 
-#: Elements of the (nodes x neighbours x neighbours) stacks solved at once.
-_SOLVE_ELEMENTS = 1 << 22
-
 #: Template offsets looked at per step of the node search (times the nodes at hand).
 _TEMPLATE_STEP = 32
 
-#: Nodes searched at once by the template search.
+#: Nodes searched, or solved, at once (bounds the temporary arrays).
 _NODE_CHUNK = 1 << 16
 
 
@@ -366,52 +363,50 @@ class SequentialGaussian:
 
     def _weights(self, xyz: np.ndarray, nodes: np.ndarray, data_idx: np.ndarray,
                  node_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Kriging weights of data and nodes, and the kriging standard deviation."""
-        n = nodes.shape[0]
-        kd, kn = data_idx.shape[1], node_idx.shape[1]
-        k = kd + kn
-        c0 = self.model.sill
-        ordinary = self.kind == "ordinary"
-        size = k + 1 if ordinary else k
-        wd, wn, sigma = np.zeros((n, kd)), np.zeros((n, kn)), np.empty(n)
-        step = max(1, _SOLVE_ELEMENTS // (size * size))
-        for s in range(0, n, step):
-            rows = slice(s, min(n, s + step))
-            m = rows.stop - rows.start
-            pts = np.concatenate([xyz[np.maximum(data_idx[rows], 0)] if kd else
-                                  np.empty((m, 0, nodes.shape[1])),
-                                  nodes[np.maximum(node_idx[rows], 0)]], axis=1)
-            valid = np.concatenate([data_idx[rows] >= 0, node_idx[rows] >= 0], axis=1)
-            lhs = np.zeros((m, size, size))
-            cov = self.model.covariance(pts[:, :, None, :] - pts[:, None, :, :])
-            both = valid[:, :, None] & valid[:, None, :]
-            lhs[:, :k, :k] = np.where(both, cov, 0.0)
-            diag = np.arange(k)
-            lhs[:, diag, diag] = np.where(valid, lhs[:, diag, diag], c0)
-            rhs = np.zeros((m, size))
-            rhs[:, :k] = np.where(valid, self.model.covariance(
-                nodes[rows][:, None, :] - pts), 0.0)
-            if ordinary:
-                lhs[:, :k, k] = valid
-                lhs[:, k, :k] = valid
-                rhs[:, k] = 1.0
-                none = ~valid.any(axis=1)
-                lhs[none, k, k] = 1.0  # no neighbour: weights 0, mean 0
-                rhs[none, k] = 0.0
-            try:
-                w = np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:
-                bad = int(np.flatnonzero(np.linalg.matrix_rank(lhs) < size)[0])
-                raise ConvergenceError(
-                    f"the kriging system of node {rows.start + bad} is singular; likely "
-                    f"duplicate data locations (merge them) or a model without a nugget "
-                    f"and Gaussian shape (add a small nugget)") from None
-            wd[rows], wn[rows] = w[:, :kd], w[:, kd:k]
-            variance = c0 - np.einsum("mk,mk->m", w[:, :k], rhs[:, :k])
-            if ordinary:
-                variance -= w[:, k]
-            sigma[rows] = np.sqrt(np.clip(variance, 0.0, None))
-        return wd, wn, sigma
+        """
+        Kriging weights of each node's data and nodes, and its kriging standard deviation.
+
+        Built and solved by the kriging system of :mod:`raremin.geostats._system` (the
+        same covariances and solve as kriging; the numpy form, which returns weights),
+        with the data and the nodes as one set of points.
+        """
+        from . import _solve_numpy, _system
+
+        n, kd = data_idx.shape
+        k = kd + node_idx.shape[1]
+        points = np.concatenate([xyz, nodes])
+        index = np.concatenate([data_idx, np.where(node_idx >= 0, node_idx + xyz.shape[0],
+                                                   -1)], axis=1)
+        # used neighbours first in each row (the solver reads the first `count`)
+        order = np.argsort(index < 0, axis=1, kind="stable")
+        index = np.ascontiguousarray(np.take_along_axis(index, order, axis=1))
+        count = (index >= 0).sum(axis=1).astype(np.int64)
+        system = _system.build(self.model, points, np.zeros((points.shape[0], 1)),
+                               ordinary=self.kind == "ordinary", shift=np.zeros(1))
+        weights = np.zeros((n, k))
+        variance = np.full(n, self.model.sill)
+        for start in range(0, n, _NODE_CHUNK):  # bounded memory
+            part = slice(start, min(n, start + _NODE_CHUNK))
+            idx, cnt, here = index[part], count[part], nodes[part]
+            lags = points[np.maximum(idx, 0)] - here[:, None, :]
+            distance = np.where(idx >= 0, np.sqrt((lags * lags).sum(axis=2)), np.inf)
+            m = here.shape[0]
+            diagnostics = np.full((4, m), np.nan)
+            bad = np.zeros(m, dtype=bool)
+            todo = np.flatnonzero(cnt > 0).astype(np.int64)
+            _solve_numpy.solve(system, _system.reduce(system, here), idx, cnt, distance, todo,
+                               np.empty((m, 1)), diagnostics, bad, weights[part])
+            if bad.any():
+                first = int(np.argmax(bad))
+                raise _system.singular_error(start + first, here[first], int(cnt[first]),
+                                             "Cholesky pivot")
+            variance[part][todo] = diagnostics[0, todo]
+        sigma = np.sqrt(np.clip(variance, 0.0, None))
+        # back to the slots of data_idx and node_idx
+        slots = np.zeros((n, k))
+        np.put_along_axis(slots, order, weights, axis=1)
+        return (np.ascontiguousarray(slots[:, :kd]), np.ascontiguousarray(slots[:, kd:]),
+                sigma)
 
 
 _apply_kernel: Any = None
