@@ -194,8 +194,8 @@ def check_output_folder(out: Path, overwrite: bool) -> None:
 
 
 def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
-                   table: str) -> None:
-    """Write every output to a temporary folder, then move it into place."""
+                   table: str) -> list[str]:
+    """Write every output to a temporary folder, then move it into place; the files."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,6 +234,7 @@ def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
                   "files": files}
         (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
         _move_into_place(tmp, out)
+        return files
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -354,7 +355,7 @@ def assess_command(args: argparse.Namespace, argv: list[str]) -> int:
     progress.step("writing tables, chart and report")
     columns = [c for c in result.summary.columns]
     table = text_table(result.summary, columns)
-    _write_outputs(result, out, provenance, ["raremin", *argv], table)
+    files = _write_outputs(result, out, provenance, ["raremin", *argv], table)
     progress.done()
     zones = result.zones
     estimated = ", ".join(f"{' '.join(str(z).split())} {100 * f:.1f} %"
@@ -367,9 +368,31 @@ def assess_command(args: argparse.Namespace, argv: list[str]) -> int:
         f"Estimated share of each zone's tonnage: {estimated}.\n"
         + ("Contained rare-earth metal = TREE on element basis; TREO and NdPr on oxide "
            "basis.\n" if "tree_t" in result.summary.columns else "")
-        + f"Wrote {out}/: {', '.join(OUTPUT_FILES)}\n"
+        + _uncertainty_lines(result)
+        + f"Wrote {out}/: {', '.join(files)}\n"
     )
     return 0
+
+
+def _uncertainty_lines(result: Any) -> str:
+    """P90/P50/P10 of the total tonnage and contained quantity per cut-off, for the screen."""
+    if result.uncertainty is None:
+        return ""
+    u = result.uncertainty
+    total = u[u["zone"] == "Total"]
+    cut = [c for c in total.columns if c.startswith("cutoff_")][0]
+    wide = total.pivot_table(index=cut, columns="statistic", values=["tonnage_t", "contained_t"])
+    n = result.realisations.attrs["simulation"]["n_realisations"]
+    lines = [f"Uncertainty ({n} realisations; P90 = 90 % chance of at least): total tonnage "
+             f"Mt and contained {result.cutoff_grade} kt"]
+    for c, row in wide.iterrows():
+        lines.append(f"  cut-off {c:g}: {row[('tonnage_t', 'P90')] / 1e6:,.1f} / "
+                     f"{row[('tonnage_t', 'P50')] / 1e6:,.1f} / "
+                     f"{row[('tonnage_t', 'P10')] / 1e6:,.1f} Mt (P90/P50/P10); "
+                     f"{row[('contained_t', 'P90')] / 1e3:,.1f} / "
+                     f"{row[('contained_t', 'P50')] / 1e3:,.1f} / "
+                     f"{row[('contained_t', 'P10')] / 1e3:,.1f} kt")
+    return "\n".join(lines) + "\n"
 
 
 def init_command(args: argparse.Namespace) -> int:

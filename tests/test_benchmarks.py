@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bench_domains.py", ["--quick", "--repeat", "1"], "ratio"),
         ("bench_import.py", ["--repeat", "1"], "ratio"),
         ("bench_dask.py", ["--quick"], "speed-up"),
+        ("bench_simulation.py", ["--quick", "--repeat", "1"], "ratio"),
     ],
 )
 def test_benchmark_script_runs(script, args, expect):

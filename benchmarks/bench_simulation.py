@@ -1,0 +1,112 @@
+"""
+Sequential Gaussian simulation: raremin against GSTools and against one kriging pass.
+
+(a) One realisation, 500 conditioning data -> a 100 x 100 grid (spherical model, nugget
+0.1 + sill 0.9, range 30 nodes): raremin's ``SequentialGaussian.simulate`` (16 data and
+16 node neighbours) against GSTools' ``CondSRF`` (conditioned random field: an
+unconditional field plus a kriged correction with global kriging), best of
+``--repeat``, interleaved; the ratio (target: raremin >= 5x faster). GeostatsPy's
+``sgsim`` is not installed here (BENCHMARKS.md measured it at 40-52 s for this case).
+
+(b) 3D, 100 x 100 x 50 nodes (500,000), 20,000 data, 100 realisations sharing one path:
+seconds, peak resident memory (target < 2 GB), and the ratio to one ordinary-kriging
+pass over the same nodes with 32 neighbours (``Kriging.fit`` + ``predict``; target
+<= 10x).
+
+Run: ``python benchmarks/bench_simulation.py [--quick] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+from _timing import best_of_interleaved, max_rss_mb
+
+from raremin.geostats.kriging import Kriging
+from raremin.geostats.models import Structure, VariogramModel
+from raremin.geostats.neighbourhood import Neighbourhood
+from raremin.geostats.simulation import SequentialGaussian
+from raremin.grid import BlockGrid
+
+
+def bench_2d(n_data: int, side: int, repeat: int) -> None:
+    import gstools as gs
+
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, side, (n_data, 2))
+    values = rng.standard_normal(n_data)
+    rng_nodes = 0.3 * side
+    model = VariogramModel(0.1, [Structure("spherical", 0.9, rng_nodes)])
+    grid = BlockGrid((0.0, 0.0), (1.0, 1.0), (side, side))
+    sgs = SequentialGaussian(model)
+    axis = np.arange(side) + 0.5
+    gmodel = gs.Spherical(dim=2, var=0.9, len_scale=rng_nodes, nugget=0.1)
+    krige = gs.krige.Simple(gmodel, cond_pos=[xy[:, 0], xy[:, 1]], cond_val=values, mean=0.0)
+    cond = gs.CondSRF(krige)
+
+    def ours():
+        return sgs.simulate(grid, xy, values, 1, seed=1)
+
+    def theirs():
+        return cond.structured([axis, axis], seed=1)
+
+    ours(), theirs()  # warm up (compilation, caches)
+    best = best_of_interleaved({"raremin": ours, "gstools": theirs}, repeat)
+    ratio = best["gstools"] / best["raremin"]
+    verdict = "met" if ratio >= 5 else "NOT met"
+    print(f"(a) one realisation, {n_data} data -> {side} x {side} grid (best of {repeat})")
+    print(f"    raremin SequentialGaussian : {best['raremin']:7.3f} s")
+    print(f"    GSTools CondSRF            : {best['gstools']:7.3f} s")
+    print(f"    ratio GSTools / raremin    : {ratio:7.1f}x (target >= 5x: {verdict})")
+    print("    GeostatsPy sgsim           : not installed here (40-52 s in BENCHMARKS.md)")
+
+
+def bench_3d(shape: tuple[int, int, int], n_data: int, n_real: int) -> None:
+    rng = np.random.default_rng(0)
+    size = (10.0, 10.0, 2.0)
+    grid = BlockGrid((0.0, 0.0, 0.0), size, shape)
+    extent = np.array(shape) * np.array(size)
+    data = rng.uniform(0, 1, (n_data, 3)) * extent
+    scores = rng.standard_normal(n_data)
+    ranges = (0.3 * extent[0], 0.3 * extent[1], 0.3 * extent[2])
+    model = VariogramModel(0.1, [Structure("spherical", 0.9, ranges)])
+    before = max_rss_mb()
+    start = time.perf_counter()
+    SequentialGaussian(model).simulate(grid, data, scores, n_real, seed=1)
+    t_sgs = time.perf_counter() - start
+    rss = max_rss_mb()
+    search = Neighbourhood(32, ranges=ranges, radius=1.0)
+    start = time.perf_counter()
+    Kriging(model, search).fit(data, scores).predict(grid.centres())
+    t_ok = time.perf_counter() - start
+    ratio = t_sgs / t_ok
+    print(f"(b) 3D {' x '.join(map(str, shape))} = {grid.n_blocks:,} nodes, {n_data:,} data, "
+          f"{n_real} realisations on one path")
+    print(f"    raremin SequentialGaussian : {t_sgs:7.2f} s "
+          f"({t_sgs / n_real:.2f} s per realisation)")
+    print(f"    one ordinary-kriging pass  : {t_ok:7.2f} s (32 neighbours)")
+    print(f"    ratio                      : {ratio:7.1f}x (target <= 10x: "
+          f"{'met' if ratio <= 10 else 'NOT met'})")
+    print(f"    peak RSS                   : {rss:7.0f} MB (before {before:.0f} MB; target "
+          f"< 2 GB: {'met' if rss < 2048 else 'NOT met'})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.environ["RAREMIN_KERNELS"] = "compiled"
+    if args.quick:
+        bench_2d(100, 40, 1)
+        bench_3d((20, 20, 10), 500, 5)
+    else:
+        bench_2d(500, 100, args.repeat)
+        bench_3d((100, 100, 50), 20_000, 100)
+
+
+if __name__ == "__main__":
+    main()
