@@ -57,9 +57,10 @@ def make_system(model, coords, table, kind, block):
                          block_offsets=offsets)
 
 
-def run(system, points, found, min_samples, twin):
+def run(system, points, found, min_samples, twin, weights=None):
     """What solve_neighbourhoods does around its kernel, without raising on a bad target."""
     m = points.shape[0]
+    out_w = np.empty((0, 0)) if weights is None else weights
     estimates = np.full((m, system.table.shape[1]), np.nan)
     diagnostics = np.full((4, m), np.nan)
     bad = np.zeros(m, dtype=np.bool_)
@@ -70,14 +71,14 @@ def run(system, points, found, min_samples, twin):
     distance = np.ascontiguousarray(found.distance_m, dtype=float)
     if twin:
         _solve_numpy.solve(system, targets, index, count, distance, todo, estimates,
-                           diagnostics, bad)
+                           diagnostics, bad, weights)
     else:
         _system.kernel(system.bounded)(
             system.codes, system.sills, system.ndim, system.nugget, system.c0,
             _system.PIVOT_TOLERANCE * system.c0, system.ordinary, system.block_variance,
             system.samples, targets, system.block, system.table, index, count, distance,
             todo, 0, todo.size, _system.lanes_for(index.shape[1]), estimates, diagnostics,
-            bad,
+            bad, out_w,
         )
     estimates += system.shift
     return estimates, diagnostics, bad
@@ -85,10 +86,14 @@ def run(system, points, found, min_samples, twin):
 
 def assert_twins(system, points, found, min_samples):
     """Twin and kernel agree (1e-12) on every regular target and on the bad flags."""
-    est, diag, bad = run(system, points, found, min_samples, twin=True)
-    ref_est, ref_diag, ref_bad = run(system, points, found, min_samples, twin=False)
+    k = found.index.shape[1]
+    w, ref_w = np.zeros((points.shape[0], k)), np.zeros((points.shape[0], k))
+    est, diag, bad = run(system, points, found, min_samples, twin=True, weights=w)
+    ref_est, ref_diag, ref_bad = run(system, points, found, min_samples, twin=False,
+                                     weights=ref_w)
     np.testing.assert_array_equal(bad, ref_bad)
     good = ~bad
+    np.testing.assert_allclose(w[good], ref_w[good], rtol=1e-12, atol=1e-12)  # the weights
     scale = np.abs(system.table).max() + np.abs(system.shift).max()
     np.testing.assert_allclose(est[good], ref_est[good], rtol=1e-12, atol=1e-12 * scale)
     c0 = max(abs(system.c0), abs(system.block_variance), 1.0)
@@ -232,11 +237,12 @@ def test_kriging_runs_the_twin_in_place_of_the_kernel(monkeypatch) -> None:
     def twin_kernel(bounded):
         def run_twin(codes, sills, ndim, nugget, c0, floor, ordinary, bv, samples, targets,
                      block, table, index, count, distance, todo, start, stop, lanes,
-                     estimates, diagnostics, bad):
+                     estimates, diagnostics, bad, weights):
             system = _system.System(codes, sills, ndim, nugget, c0, bounded, ordinary, None,
                                     None, samples, table, None, block, bv)
             _solve_numpy.solve(system, targets, index, count, distance, todo[start:stop],
-                               estimates, diagnostics, bad)
+                               estimates, diagnostics, bad,
+                               weights if weights.shape[0] else None)
         return run_twin
 
     monkeypatch.setattr(_system, "kernel", twin_kernel)

@@ -434,14 +434,17 @@ def _cholesky(M, kmax, B, nb, floor, ok, inverse):  # type: ignore[no-untyped-de
         j += 2
 
 
-def _solve(M, kmax, B, ordinary, bv, sums, rows, index, count, table, estimates, diagnostics):  # type: ignore[no-untyped-def]
+def _solve(  # type: ignore[no-untyped-def]
+    M, kmax, B, ordinary, bv, sums, rows, index, count, table, estimates, diagnostics, weights
+):
     """
     Weights, estimates and diagnostics of a batch from the forward-solved right-hand
     side ``y = L^-1 c`` (B[0]) and ones ``y1 = L^-1 1`` (B[1]).
 
     Ordinary kriging: ``mu = (y'y1 - 1) / y1'y1``, ``sum w c = y'y - mu y'y1``,
     ``w = L'^-1 (y - mu y1)``; simple kriging: ``mu = 0``, ``w = L'^-1 y``. The weights
-    overwrite B[0]; ``estimates[t] = sum_i w_i z_i`` for every value column.
+    overwrite B[0]; ``estimates[t] = sum_i w_i z_i`` for every value column; the weights
+    also go to ``weights[t]`` when it has rows (simulation applies them to many values).
     """
     nl = rows.shape[0]
     for lane in range(nl):
@@ -487,6 +490,11 @@ def _solve(M, kmax, B, ordinary, bv, sums, rows, index, count, table, estimates,
             for i in range(count[t]):
                 sums[0, lane] += B[0, i, lane] * table[index[t, i], c]
             estimates[t, c] = sums[0, lane]
+    if weights.shape[0] > 0:
+        for lane in range(nl):
+            t = rows[lane]
+            for i in range(count[t]):
+                weights[t, i] = B[0, i, lane]
 
 
 def _lu_solve(A, n, b):  # type: ignore[no-untyped-def]
@@ -554,6 +562,7 @@ def _kernel_functions(fingerprint: int) -> tuple[Callable[..., None], Callable[.
     def bounded(  # type: ignore[no-untyped-def]
         codes, sills, ndim, nugget, c0, floor, ordinary, bv, samples, targets, block, table,
         index, count, distance, todo, start, stop, lanes, estimates, diagnostics, bad,
+        weights,
     ):
         """Targets todo[start:stop] of a bounded model: estimates, diagnostics, bad flags."""
         if fingerprint < 0:  # never; puts the fingerprint into numba's cache key
@@ -581,13 +590,14 @@ def _kernel_functions(fingerprint: int) -> tuple[Callable[..., None], Callable[.
                     B[1, i, lane] = valid[i, lane]
             _cholesky(M, kmax, B, 2 if ordinary else 1, floor, ok, inverse)
             _solve(M, kmax, B, ordinary, bv, sums, rows, index, count, table, estimates,
-                   diagnostics)
+                   diagnostics, weights)
             for lane in range(lanes):
                 bad[rows[lane]] = not ok[lane]
 
     def unbounded(  # type: ignore[no-untyped-def]
         codes, sills, ndim, nugget, c0, floor, ordinary, bv, samples, targets, block, table,
         index, count, distance, todo, start, stop, lanes, estimates, diagnostics, bad,
+        weights,
     ):
         """Targets todo[start:stop] of an unbounded model (ordinary kriging, bordered LU)."""
         if fingerprint < 0:  # never; puts the fingerprint into numba's cache key
@@ -637,6 +647,9 @@ def _kernel_functions(fingerprint: int) -> tuple[Callable[..., None], Callable[.
                     for i in range(kt):
                         total += b[i] * table[index[t, i], c]
                     estimates[t, c] = total
+                if weights.shape[0] > 0:
+                    for i in range(kt):
+                        weights[t, i] = b[i]
 
     return bounded, unbounded
 
@@ -663,7 +676,7 @@ _SIGNATURE = (
     "void(int64[::1], float64[::1], int64, float64, float64, float64, boolean, float64, "
     "float64[:, ::1], float64[:, ::1], float64[:, ::1], float64[:, ::1], "
     "int64[:, ::1], int64[::1], float64[:, ::1], int64[::1], int64, int64, int64, "
-    "float64[:, ::1], float64[:, ::1], boolean[::1])"
+    "float64[:, ::1], float64[:, ::1], boolean[::1], float64[:, ::1])"
 )
 
 
@@ -842,12 +855,15 @@ def solve_neighbourhoods(
     min_samples: int,
     *,
     first_label: int = 0,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """
     Krige targets `coords` (m, d), metres, from their neighbours `found`.
 
     Returns estimates (m, c) and ``variance``, ``slope``, ``efficiency`` and
-    ``lagrange`` (m,); NaN for targets with fewer than `min_samples` neighbours.
+    ``lagrange`` (m,); NaN for targets with fewer than `min_samples` neighbours. With
+    `weights` (m, k), C-contiguous float64, each solved target's kriging weights are
+    written to its row (the first ``count`` entries: pass zeros).
     Raises ConvergenceError naming the first target (numbered from `first_label`) whose
     system is singular.
     """
@@ -861,6 +877,7 @@ def solve_neighbourhoods(
         index = np.ascontiguousarray(found.index, dtype=np.int64)
         distance = np.ascontiguousarray(found.distance_m, dtype=float)
         bad = np.zeros(m, dtype=np.bool_)
+        out_w = np.empty((0, 0)) if weights is None else weights
         tier = _TIERS[system.bounded]
         if tier.compiled():
             run = kernel(system.bounded)
@@ -872,7 +889,7 @@ def solve_neighbourhoods(
                     system.codes, system.sills, system.ndim, system.nugget, system.c0,
                     floor, system.ordinary, system.block_variance, system.samples,
                     targets, system.block, system.table, index, count, distance, todo,
-                    start, stop, lanes, estimates, diagnostics, bad,
+                    start, stop, lanes, estimates, diagnostics, bad, out_w,
                 )
 
             _in_parallel(work, todo.size)
@@ -881,7 +898,7 @@ def solve_neighbourhoods(
 
             with tier.numpy_time():
                 _solve_numpy.solve(system, targets, index, count, distance, todo,
-                                   estimates, diagnostics, bad)
+                                   estimates, diagnostics, bad, weights)
         if bad.any():
             first = int(np.argmax(bad))
             method = "Cholesky pivot" if system.bounded else "LU"

@@ -69,10 +69,7 @@ from .neighbourhood import Neighbourhood, NeighbourSearch
 
 __all__ = ["SequentialGaussian"]
 
-#: Template offsets looked at per step of the node search (times the nodes at hand).
-_TEMPLATE_STEP = 32
-
-#: Nodes searched, or solved, at once (bounds the temporary arrays).
+#: Nodes solved at once (bounds the temporary arrays).
 _NODE_CHUNK = 1 << 16
 
 
@@ -248,7 +245,7 @@ class SequentialGaussian:
             data_part = np.einsum("nk,nk->n", weights_d,
                                   np.where(data_idx >= 0, scores[np.maximum(data_idx, 0)], 0.0))
             part = np.ascontiguousarray(out[:, first:first + batch])
-            _apply()(path, node_idx, weights_n, data_part, sigma, part)
+            _kernels()[1](path, node_idx, weights_n, data_part, sigma, part)
             out[:, first:first + batch] = part
         return out.T
 
@@ -327,38 +324,24 @@ class SequentialGaussian:
         """
         k = self.node_neighbours
         n = active.size
-        shape = np.asarray(grid.shape)
         position = np.empty(n, dtype=np.int64)
         position[path] = np.arange(n)
         rank = np.full(grid.n_blocks, -1, dtype=np.int64)  # path position of each grid node
         rank[active] = np.where(hidden, -1, position)
         slot = np.full(grid.n_blocks, -1, dtype=np.int64)  # its row in `active`
         slot[active] = np.arange(n)
-        ijk = grid.index_to_ijk(active)
-        strides = np.cumprod(np.concatenate([[1], shape[:-1]]))  # flat index, F order
+        ijk = np.zeros((n, 3), dtype=np.int64)  # 2D grids: a third axis of one layer
+        ijk[:, :grid.ndim] = grid.index_to_ijk(active)
+        shape3 = np.ones(3, dtype=np.int64)
+        shape3[:grid.ndim] = grid.shape
         out = np.full((n, k), -1, dtype=np.int64)
+        search_kernel = _kernels()[0]
         for lev in np.unique(levels):
-            template = self._template(grid, search, 1 << int(lev))
-            rows_all = np.flatnonzero(levels == lev)
-            for c0 in range(0, rows_all.size, _NODE_CHUNK):
-                rows = rows_all[c0:c0 + _NODE_CHUNK]
-                count = np.zeros(rows.size, dtype=np.int64)
-                for t0 in range(0, template.shape[0], _TEMPLATE_STEP):
-                    live = np.flatnonzero(count < k)
-                    if live.size == 0:
-                        break
-                    off = template[t0:t0 + _TEMPLATE_STEP]
-                    cand = ijk[rows[live], None, :] + off[None, :, :]
-                    inside = np.all((cand >= 0) & (cand < shape), axis=2)
-                    flat = np.where(inside, (cand * strides).sum(axis=2), 0)
-                    earlier = inside & (rank[flat] >= 0) & \
-                        (rank[flat] < position[rows[live]][:, None])
-                    # the first (k - count) earlier offsets of each row, in template order
-                    order = np.cumsum(earlier, axis=1) + count[live][:, None]
-                    take = earlier & (order <= k)
-                    r_i, t_i = np.nonzero(take)
-                    out[rows[live[r_i]], order[r_i, t_i] - 1] = slot[flat[r_i, t_i]]
-                    count[live] += take.sum(axis=1)
+            found = self._template(grid, search, 1 << int(lev))
+            template = np.zeros((found.shape[0], 3), dtype=np.int64)
+            template[:, :grid.ndim] = found
+            rows = np.flatnonzero(levels == lev).astype(np.int64)
+            search_kernel(ijk, rows, position, rank, slot, template, shape3, out)
         return out
 
     def _weights(self, xyz: np.ndarray, nodes: np.ndarray, data_idx: np.ndarray,
@@ -366,11 +349,12 @@ class SequentialGaussian:
         """
         Kriging weights of each node's data and nodes, and its kriging standard deviation.
 
-        Built and solved by the kriging system of :mod:`raremin.geostats._system` (the
-        same covariances and solve as kriging; the numpy form, which returns weights),
-        with the data and the nodes as one set of points.
+        Solved by kriging's own system and kernel (:mod:`raremin.geostats._system`: the
+        same covariances, pivot rule and compiled solve), with the data and the nodes as
+        one set of points.
         """
-        from . import _solve_numpy, _system
+        from . import _system
+        from .neighbourhood import Neighbours
 
         n, kd = data_idx.shape
         k = kd + node_idx.shape[1]
@@ -387,20 +371,14 @@ class SequentialGaussian:
         variance = np.full(n, self.model.sill)
         for start in range(0, n, _NODE_CHUNK):  # bounded memory
             part = slice(start, min(n, start + _NODE_CHUNK))
-            idx, cnt, here = index[part], count[part], nodes[part]
+            idx, here = index[part], nodes[part]
             lags = points[np.maximum(idx, 0)] - here[:, None, :]
             distance = np.where(idx >= 0, np.sqrt((lags * lags).sum(axis=2)), np.inf)
-            m = here.shape[0]
-            diagnostics = np.full((4, m), np.nan)
-            bad = np.zeros(m, dtype=bool)
-            todo = np.flatnonzero(cnt > 0).astype(np.int64)
-            _solve_numpy.solve(system, _system.reduce(system, here), idx, cnt, distance, todo,
-                               np.empty((m, 1)), diagnostics, bad, weights[part])
-            if bad.any():
-                first = int(np.argmax(bad))
-                raise _system.singular_error(start + first, here[first], int(cnt[first]),
-                                             "Cholesky pivot")
-            variance[part][todo] = diagnostics[0, todo]
+            found = Neighbours(idx, distance, distance, count[part])
+            _, diagnostics = _system.solve_neighbourhoods(
+                system, here, found, 1, first_label=start, weights=weights[part])
+            solved = count[part] > 0
+            variance[part][solved] = diagnostics["variance"][solved]
         sigma = np.sqrt(np.clip(variance, 0.0, None))
         # back to the slots of data_idx and node_idx
         slots = np.zeros((n, k))
@@ -409,21 +387,54 @@ class SequentialGaussian:
                 sigma)
 
 
-_apply_kernel: Any = None
-_apply_lock = threading.Lock()
+_compiled: tuple[Any, Any] | None = None
+_compile_lock = threading.Lock()
 
 
-def _apply() -> Any:
-    """The compiled sequential pass (numba, compiled in about a second, then cached)."""
-    global _apply_kernel
-    with _apply_lock:
-        if _apply_kernel is None:
+def _kernels() -> tuple[Any, Any]:
+    """The compiled template search and sequential pass (numba: about 2 s, then cached)."""
+    global _compiled
+    with _compile_lock:
+        if _compiled is None:
             numba = _jit.import_numba("sequential Gaussian simulation")
-            _apply_kernel = numba.njit(
-                "void(int64[::1], int64[:, ::1], float64[:, ::1], float64[::1], "
-                "float64[::1], float64[:, ::1])", cache=True, nogil=True, boundscheck=False,
-            )(_sequential_pass)
-    return _apply_kernel
+            options = {"cache": True, "nogil": True, "boundscheck": False}
+            _compiled = (
+                numba.njit("void(int64[:, ::1], int64[::1], int64[::1], int64[::1], "
+                           "int64[::1], int64[:, ::1], int64[::1], int64[:, ::1])",
+                           **options)(_template_search),
+                numba.njit("void(int64[::1], int64[:, ::1], float64[:, ::1], float64[::1], "
+                           "float64[::1], float64[:, ::1])", **options)(_sequential_pass),
+            )
+    return _compiled
+
+
+def _template_search(ijk, rows, position, rank, slot, template, shape, out):  # pragma: no cover
+    """
+    For each node of `rows`: the first ``out.shape[1]`` template offsets (in template
+    order: nearest first) that land on a node earlier in the path (``rank`` of the grid
+    node, -1: none or hidden, below the node's own ``position``); their rows (``slot``)
+    go to ``out``.
+    """
+    k = out.shape[1]
+    nx, ny, nz = shape[0], shape[1], shape[2]
+    for a in range(rows.shape[0]):
+        i = rows[a]
+        mine = position[i]
+        x0, y0, z0 = ijk[i, 0], ijk[i, 1], ijk[i, 2]
+        c = 0
+        for t in range(template.shape[0]):
+            x = x0 + template[t, 0]
+            y = y0 + template[t, 1]
+            z = z0 + template[t, 2]
+            if x < 0 or x >= nx or y < 0 or y >= ny or z < 0 or z >= nz:
+                continue
+            flat = x + nx * (y + ny * z)
+            r = rank[flat]
+            if r >= 0 and r < mine:
+                out[i, c] = slot[flat]
+                c += 1
+                if c == k:
+                    break
 
 
 def _sequential_pass(path, node_idx, weights, data_part, sigma, out):  # pragma: no cover
