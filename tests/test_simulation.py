@@ -116,21 +116,58 @@ def test_3d_with_anisotropy_reproduces_the_vertical_variogram() -> None:
         assert gz == pytest.approx(expected, rel=0.15)
 
 
-def test_kuirektykol_in_3d_spreads_like_the_data() -> None:
+@pytest.fixture(scope="module")
+def kuirektykol_dos2():
+    """Dos 2 composites: TREO % normal scores, their automatic variogram (unit sill)."""
+    from raremin.chemistry import basket_total
+    from raremin.geostats import auto_variogram
+
     data = raremin.load_kuirektykol().samples
     zone = data[data["zone"] == "Dos 2"]
     xyz = zone[["easting_m", "northing_m", "elevation_m"]].to_numpy()
-    values = zone.filter(like="_ppm").sum(axis=1).to_numpy()  # total rare earths, ppm
+    values = basket_total(zone, "treo", result_basis="oxide", unit="pct").to_numpy()
     ns = NormalScores().fit(values)
-    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
-    size = np.array([100.0, 100.0, 10.0])
-    grid = BlockGrid(tuple(lo), tuple(size), tuple(np.ceil((hi - lo) / size).astype(int) + 1))
-    model = VariogramModel(0.2, [Structure("spherical", 0.8, (600.0, 600.0, 30.0))])
-    y = SequentialGaussian(model).simulate(grid, xyz, ns.scores_, 20, seed=1)
-    assert abs(float(y.mean())) < 0.3 and 0.7 < float(y.std()) < 1.2
+    fit = auto_variogram(xyz, ns.scores_, seed=0).model
+    total = fit.nugget + sum(st.sill for st in fit.structures)
+    model = VariogramModel(fit.nugget / total, [
+        Structure(st.shape, st.sill / total, st.ranges, st.angles) for st in fit.structures])
+    # 50 x 50 x 5 m nodes, placed so that the first composite is a node
+    size = np.array([50.0, 50.0, 5.0])
+    origin = xyz[0] - size / 2 - np.floor((xyz[0] - xyz.min(axis=0)) / size + 1) * size
+    shape = tuple(int(v) for v in np.ceil((xyz.max(axis=0) + size - origin) / size))
+    grid = BlockGrid(tuple(origin), tuple(size), shape)
+    y = SequentialGaussian(model).simulate(grid, xyz, ns.scores_, 50, seed=3)
+    return xyz, values, ns, model, grid, y
+
+
+def test_kuirektykol_data_histogram_and_e_type(kuirektykol_dos2) -> None:
+    xyz, values, ns, model, grid, y = kuirektykol_dos2
+    node = grid.coords_to_index(xyz[:1])[0]
+    np.testing.assert_allclose(y[:, node], ns.scores_[0], rtol=0, atol=1e-12)  # on a node
+    # 6,200 nodes over about 3 ranges across: KS per realisation below 0.1 (0.06 seen)
+    assert max(stats.kstest(r, "norm").statistic for r in y) < 0.1
+    search = Neighbourhood(16, ranges=model.structures[0].ranges,
+                           angles=model.structures[0].angles, radius=1.0)
+    sk = Kriging(model, search, kind="simple", mean=0.0).fit(xyz, ns.scores_).predict(
+        grid.centres())
+    informed = np.isfinite(sk)
+    assert np.corrcoef(y.mean(axis=0)[informed], sk[informed])[0, 1] > 0.95
     z = ns.back_transform(y)
     assert z.min() >= values.min() and z.max() <= values.max()
-    assert abs(float(np.median(z)) - float(np.median(values))) < 0.25 * values.std()
+
+
+def test_kuirektykol_vertical_variogram_within_10_percent(kuirektykol_dos2) -> None:
+    # Along the holes (5 m nodes, vertical range about 36 m) the 50 realisations average to
+    # the model within 10 %. Across holes (50 m nodes in a zone about 500 m wide) they sit
+    # 7-14 % below it up to 200 m: the data condition them, and the data's own variogram
+    # is below the fitted model there (said in the closing note, not asserted).
+    _, _, _, model, grid, y = kuirektykol_dos2
+    nx, ny, nz = grid.shape
+    f = y.reshape(y.shape[0], nz, ny, nx)
+    for h in (1, 2, 4, 6):
+        gz = 0.5 * ((f[:, h:] - f[:, :-h]) ** 2).mean()
+        expected = float(model.gamma(np.array([[0.0, 0.0, 5.0 * h]]))[0])
+        assert gz == pytest.approx(expected, rel=0.10)
 
 
 @pytest.mark.parametrize(("build", "match"), [
