@@ -19,17 +19,19 @@ How it is computed:
 - **Neighbours.** Data: the ``data_neighbours`` nearest within the search ellipsoid
   (a KD-tree, once for every node). Previously simulated nodes: a template of grid
   offsets within the ellipsoid, sorted by anisotropic distance (GSLIB's spiral search),
-  scanned for every node at once; the first ``node_neighbours`` offsets whose node comes
-  earlier in the path are kept. At multiple-grid level ``l`` the template holds offsets
+  scanned node by node in a compiled loop; the first ``node_neighbours`` offsets whose
+  node comes earlier in the path are kept. At multiple-grid level ``l`` the template holds offsets
   that are multiples of ``2**l``.
 - **Weights once, applied to many realisations.** With a shared path, a node's
   neighbours do not depend on the simulated values, so its kriging weights and standard
-  deviation are solved once (batched solves) and applied to every realisation of the
-  batch by a small compiled loop along the path. Realisations sharing a path are
-  slightly correlated through their common neighbour configurations (their spread is
-  marginally smaller than with independent paths); ``path_batch`` realisations share a
-  path, and ``new_path_per_realisation=True`` gives each its own (weights solved per
-  realisation, proportionally slower).
+  deviation are solved once (by kriging's compiled kernel,
+  :func:`raremin.geostats._system.solve_neighbourhoods`) and applied to every
+  realisation of the batch by a small compiled loop along the path. Given the path, the
+  realisations are independent; across realisations that share one, the (small) part
+  of their variability that comes from the choice of path is missing, so their spread
+  can be marginally narrower than with a path each. ``path_batch`` realisations share
+  a path; ``new_path_per_realisation=True`` gives each its own (the weights are then
+  solved per realisation: proportionally slower).
 - **Randomness.** Realisation ``r``'s residuals come from its own stream and batch
   ``b``'s path from another (children of ``numpy.random.SeedSequence(seed)``): with
   the same seed and ``path_batch``, realisation ``r`` is the same however many
