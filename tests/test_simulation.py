@@ -174,6 +174,10 @@ def test_kuirektykol_vertical_variogram_within_10_percent(kuirektykol_dos2) -> N
     (lambda: SequentialGaussian(VariogramModel(0.0, [Structure("linear", 1.0)])), "bounded"),
     (lambda: SequentialGaussian(MODEL, kind="universal"), "kind must be"),
     (lambda: SequentialGaussian(MODEL, node_neighbours=0), "node_neighbours"),
+    (lambda: SequentialGaussian(MODEL, data_neighbours=0), "data_neighbours"),
+    (lambda: SequentialGaussian(MODEL).simulate(GRID, [[0.5, 0.5]], [1.0], 1, seed=0,
+                                                mask=np.ones((64, 64), dtype=bool)),
+     "give a flat array"),
     (lambda: SequentialGaussian(MODEL).simulate(GRID, [[0.5, 0.5]], [1.0, 2.0], 1, seed=0),
      "data_scores has 2 values"),
     (lambda: SequentialGaussian(MODEL).simulate(GRID, [[0.5, 0.5]], [np.nan], 1, seed=0),
@@ -184,3 +188,21 @@ def test_kuirektykol_vertical_variogram_within_10_percent(kuirektykol_dos2) -> N
 def test_bad_input_is_named(build, match) -> None:
     with pytest.raises(InputError, match=match):
         build()
+
+
+def test_the_search_s_octant_rule_applies_to_the_data(data) -> None:
+    xy, scores = data
+    plain = Neighbourhood(8, ranges=(15.0, 15.0), radius=1.0)
+    octants = Neighbourhood(8, ranges=(15.0, 15.0), radius=1.0, max_per_octant=1)
+    a = SequentialGaussian(MODEL, search=plain).simulate(GRID, xy, scores, 1, seed=0)
+    b = SequentialGaussian(MODEL, search=octants).simulate(GRID, xy, scores, 1, seed=0)
+    assert not np.allclose(a, b)
+
+
+def test_the_template_follows_the_ellipsoid_axis_by_axis() -> None:
+    sgs = SequentialGaussian(MODEL)
+    grid = BlockGrid((0.0, 0.0, 0.0), (5.0, 5.0, 2.5), (400, 400, 80))
+    search = Neighbourhood(16, ranges=(600.0, 600.0, 60.0), radius=1.0)
+    half = sgs._half_extent_m(grid, search)
+    np.testing.assert_allclose(half, [600.0, 600.0, 60.0])
+    assert sgs._levels(grid, search) == 2  # 24 nodes vertically: 24 / 4 -> 2 levels

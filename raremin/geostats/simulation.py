@@ -41,6 +41,10 @@ At a node that coincides with a datum, the kriging reproduces the datum exactly 
 nugget counts in the covariance at lag zero: raremin's convention, as in kriging), so
 the simulated value there is the datum.
 
+The template search and the sequential pass are small numba loops, compiled the first
+time on a machine (about 2 s, then cached) whatever ``RAREMIN_KERNELS`` says; the
+kriging solves follow its rule (:mod:`raremin.geostats._jit`).
+
 Examples
 --------
 >>> import numpy as np
@@ -84,7 +88,7 @@ class SequentialGaussian:
     model : VariogramModel
         Variogram of the normal scores (bounded; sill about 1).
     data_neighbours : int, default 16
-        Most data used at a node.
+        Most data used at a node (at least 1).
     node_neighbours : int, default 16
         Most previously simulated nodes used at a node.
     search : Neighbourhood, optional
@@ -122,7 +126,7 @@ class SequentialGaussian:
                              "for simulation); got " + repr(model))
         if kind not in ("simple", "ordinary"):
             raise InputError(f"kind must be 'simple' or 'ordinary'; got {kind!r}")
-        for name, value, low in (("data_neighbours", data_neighbours, 0),
+        for name, value, low in (("data_neighbours", data_neighbours, 1),
                                  ("node_neighbours", node_neighbours, 1),
                                  ("max_template", max_template, 1)):
             if isinstance(value, bool) or int(value) != value or value < low:
@@ -213,9 +217,11 @@ class SequentialGaussian:
         r_total = int(n_realisations)
         active = np.arange(grid.n_blocks) if mask is None else \
             np.flatnonzero(np.asarray(mask, dtype=bool).ravel())
-        if mask is not None and np.asarray(mask).size != grid.n_blocks:
-            raise InputError(f"mask has {np.asarray(mask).size} values for {grid.n_blocks} "
-                             f"nodes; give one per node")
+        if mask is not None and (np.asarray(mask).ndim != 1
+                                 or np.asarray(mask).size != grid.n_blocks):
+            raise InputError(f"mask has shape {np.asarray(mask).shape} for {grid.n_blocks} "
+                             f"nodes; give a flat array, one value per node in the grid's "
+                             f"flat index order (x fastest)")
         batch = 1 if new_path_per_realisation else (r_total if path_batch is None
                                                     else int(path_batch))
         if batch < 1:
@@ -271,16 +277,31 @@ class SequentialGaussian:
         k = self.data_neighbours
         if k == 0 or xyz.shape[0] == 0:
             return np.full((nodes.shape[0], 0), -1, dtype=np.int64)
-        rules = dataclasses.replace(search, max_samples=min(k, xyz.shape[0]), min_samples=1,
-                                    max_per_octant=None)
+        rules = dataclasses.replace(search, max_samples=min(k, xyz.shape[0]), min_samples=1)
         found = NeighbourSearch(xyz, rules).query(nodes)
         return np.asarray(found.index, dtype=np.int64)
+
+    @staticmethod
+    def _half_extent_m(grid: Any, search: Neighbourhood) -> np.ndarray:
+        """Half the extent of the search ellipsoid along each grid axis, metres."""
+        radius = float(search.radius) if search.radius is not None else math.inf
+        extent = np.asarray(grid.shape) * np.asarray(grid.block_size, dtype=float)
+        if not math.isfinite(radius):
+            return extent
+        matrix = search.matrix
+        if matrix is None:  # isotropic: the radius is in metres
+            half = np.full(grid.ndim, radius)
+        else:  # |A x| <= r reaches r * |row a of A^-1| along axis a
+            half = radius * np.linalg.norm(np.linalg.inv(matrix), axis=1)
+        return np.minimum(half, extent)
 
     def _levels(self, grid: Any, search: Neighbourhood) -> int:
         if self.multigrid_levels is not None:
             return int(self.multigrid_levels)
-        nodes = self._reach_m(grid, search) / float(np.min(grid.block_size))
-        return max(0, int(math.floor(math.log2(max(nodes / 4.0, 1.0)))))
+        nodes = self._half_extent_m(grid, search) / np.asarray(grid.block_size, dtype=float)
+        spread = nodes[np.asarray(grid.shape) > 1]
+        reach = float(spread.min()) if spread.size else 1.0
+        return max(0, int(math.floor(math.log2(max(reach / 4.0, 1.0)))))
 
     def _path(self, grid: Any, active: np.ndarray, search: Neighbourhood,
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -294,20 +315,11 @@ class SequentialGaussian:
         path = np.lexsort((keys, -level))  # coarsest first, random within a level
         return path.astype(np.int64), level
 
-    @staticmethod
-    def _reach_m(grid: Any, search: Neighbourhood) -> float:
-        """How far the search reaches along its longest axis, metres."""
-        radius = float(search.radius) if search.radius is not None else math.inf
-        reach = radius * float(np.max(search.ranges)) if search.ranges is not None else radius
-        if not math.isfinite(reach):
-            reach = float(np.max(np.asarray(grid.shape) * np.asarray(grid.block_size)))
-        return reach
-
     def _template(self, grid: Any, search: Neighbourhood, step: int) -> np.ndarray:
         """Grid offsets (multiples of `step`) within the ellipsoid, nearest first."""
         spacing = np.asarray(grid.block_size, dtype=float)
-        half = np.minimum(np.ceil(self._reach_m(grid, search) / (spacing * step)).astype(int),
-                          np.asarray(grid.shape) // step + 1)
+        half = np.ceil(self._half_extent_m(grid, search) / (spacing * step)).astype(int)
+        half = np.minimum(half, np.asarray(grid.shape) // step + 1)
         axes = [np.arange(-h, h + 1) for h in half]
         offsets = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, grid.ndim)
         offsets = offsets[np.any(offsets != 0, axis=1)] * step
