@@ -77,6 +77,8 @@ def simulate(
     zone_column: str = "zone",
     coords: Sequence[str] = COORDINATE_COLUMNS,
     path_batch: int | None = None,
+    store: Any = None,
+    overwrite: bool = False,
 ) -> BlockModel:
     """
     Realisations of `grade` for every parcel of `model`, zone by zone.
@@ -112,12 +114,22 @@ def simulate(
         Coordinate columns, metres.
     path_batch : int, optional
         Realisations sharing one random path (and so one set of kriging weights);
-        default all (see :class:`~raremin.geostats.simulation.SequentialGaussian`).
+        default all, or 16 with `store` (see
+        :class:`~raremin.geostats.simulation.SequentialGaussian`).
+    store : str or path, optional
+        A Zarr array to create (``pip install "raremin[dask]"``): the realisations are
+        written to it batch by batch (chunks of `path_batch` realisations), so only one
+        batch is ever in memory, and the result's `grade` array is a lazy Dask array
+        reading from it (the model becomes lazy, one chunk of parcels). Written under a
+        temporary name and renamed at the end: it appears whole or not at all.
+    overwrite : bool, default False
+        With `store`: replace an existing one.
 
     Returns
     -------
     BlockModel
-        `model` with the array `grade` of shape (n_realisations, n_parcels), and
+        `model` with the array `grade` of shape (n_realisations, n_parcels) (lazy with
+        `store`), and
         ``attrs["simulation"]``: per zone the number of samples, the variogram of the
         scores and the points simulated.
 
@@ -153,9 +165,6 @@ def simulate(
     >>> sim.arrays["cu_pct"].shape, sim.attrs["simulation"]["zones"]["A"]["points"]
     ((3, 25), 100)
     """
-    from .geostats.anamorphosis import NormalScores
-    from .geostats.simulation import SequentialGaussian
-
     if model.is_lazy:
         raise InputError("simulate() needs an in-memory block model; call model.compute() "
                          "first (lazy simulation is not written yet)")
@@ -172,7 +181,45 @@ def simulate(
                          f"coordinates {list(coords)}, the grade {grade!r} and the zone column "
                          f"{zone_column!r} (raremin.estimation.assign_zones)")
     streams = np.random.SeedSequence(seed).spawn(len(model.zone_names))
-    out = np.full((n_realisations, model.n_parcels), np.nan)
+    if store is None:
+        out: Any = np.full((n_realisations, model.n_parcels), np.nan)
+        return _simulate_into(out, None, model, samples, grade, n_realisations, seed, disc,
+                              variogram, data_neighbours, node_neighbours, weights,
+                              zone_column, coords, path_batch, streams)
+    from . import _dask
+
+    _dask.require_dask("simulate(store=...)")
+    import dask.array as da
+    import zarr
+
+    batch = 16 if path_batch is None else int(path_batch)
+    with _dask.atomic_directory(store, overwrite) as tmp:
+        out = zarr.open_array(str(tmp), mode="w", shape=(n_realisations, model.n_parcels),
+                              chunks=(batch, max(model.n_parcels, 1)), dtype="f8",
+                              fill_value=np.nan)
+        result = _simulate_into(out, out.oindex, model, samples, grade, n_realisations, seed,
+                                disc, variogram, data_neighbours, node_neighbours, weights,
+                                zone_column, coords, batch, streams)
+    lazy = da.from_zarr(str(store))
+    n = model.n_parcels
+    parts = [da.from_array(np.asarray(x), chunks=n) for x in
+             (model.block_index, model.zone_code, model.proportion)]
+    arrays = {k: da.from_array(np.asarray(v), chunks=v.shape[:-1] + (n,))
+              for k, v in model.arrays.items()}
+    arrays[grade] = lazy.rechunk({1: n})
+    return BlockModel(model.grid, model.zone_names, *parts, arrays, result.attrs)
+
+
+def _simulate_into(out: Any, writer: Any, model: BlockModel, samples: pd.DataFrame, grade: str,
+                   n_realisations: int, seed: Any, disc: np.ndarray, variogram: Any,
+                   data_neighbours: int, node_neighbours: int, weights: str | None,
+                   zone_column: str, coords: Sequence[str], path_batch: int | None,
+                   streams: list[Any]) -> BlockModel:
+    """Simulate zone by zone into `out` (a numpy array, or a Zarr array with `writer`)."""
+    from .geostats.anamorphosis import NormalScores
+    from .geostats.simulation import SequentialGaussian
+
+    grid = model.grid
     fine = BlockGrid(grid.origin, tuple(np.asarray(grid.block_size) / disc),
                      tuple(np.asarray(grid.shape) * disc), crs=grid.crs)
     report: dict[str, Any] = {}
@@ -198,19 +245,23 @@ def simulate(
         mask[nodes] = True
         sgs = SequentialGaussian(model_ns, data_neighbours=data_neighbours,
                                  node_neighbours=node_neighbours)
-        y = sgs.simulate(fine, xyz, scores.scores_, n_realisations,
-                         seed=int(path_seed.generate_state(1)[0]), mask=mask,
-                         path_batch=path_batch)
         # Active nodes come in flat-index order; `nodes` is sorted by parcel.
         order = np.searchsorted(np.flatnonzero(mask), nodes)
-        z = scores.back_transform(y[:, order])
         points = int(np.prod(disc))
-        out[:, parcels] = z.reshape(n_realisations, parcels.size, points).mean(axis=2)
+        for rows_r, y in sgs.batches(fine, xyz, scores.scores_, n_realisations,
+                                     seed=int(path_seed.generate_state(1)[0]), mask=mask,
+                                     path_batch=path_batch):
+            z = scores.back_transform(y[:, order])
+            means = z.reshape(z.shape[0], parcels.size, points).mean(axis=2)
+            if writer is None:
+                out[rows_r, parcels] = means
+            else:
+                writer[rows_r, parcels] = means
         report[zone] = {"samples": int(rows.sum()), "variogram": how,
                         "points": int(nodes.size), "points_per_block": points}
         _logger.info("zone %s: %d realisations of %s at %d points from %d samples (%s)",
                      zone, n_realisations, grade, nodes.size, int(rows.sum()), how)
-    result = model.with_arrays(**{grade: out})
+    result = model.with_arrays(**{grade: out}) if writer is None else model
     attrs = dict(result.attrs)
     attrs["simulation"] = {"grade": grade, "n_realisations": n_realisations, "seed": seed,
                            "discretisation": list(disc), "zones": report}

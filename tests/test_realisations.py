@@ -103,3 +103,26 @@ def test_assess_reports_p90_p50_p10_by_zone() -> None:
     assert zero.loc["Total", "P50"] == pytest.approx(total, rel=1e-9)
     assert any("P90 is the value with a 90 % chance" in n for n in result.notes)
     assert P_LEVELS["P90"] == 0.10
+
+
+def test_realisations_stored_in_zarr_equal_the_in_memory_ones(two_zones, tmp_path) -> None:
+    pytest.importorskip("dask")
+    pytest.importorskip("zarr")
+    from raremin.uncertainty import realisation_grade_tonnage
+
+    _, samples, model = two_zones
+    args = dict(seed=4, discretisation=(2, 2, 1), path_batch=2)
+    memory = simulate(model, samples, "cu_pct", 5, **args)
+    stored = simulate(model, samples, "cu_pct", 5, store=tmp_path / "cu.zarr", **args)
+    assert stored.is_lazy and (tmp_path / "cu.zarr").is_dir()
+    import zarr
+
+    on_disk = zarr.open_array(str(tmp_path / "cu.zarr"), mode="r")
+    assert on_disk.shape == (5, model.n_parcels) and on_disk.chunks[0] == 2  # per path batch
+    np.testing.assert_array_equal(np.asarray(stored.arrays["cu_pct"]),
+                                  memory.arrays["cu_pct"])
+    a = realisation_grade_tonnage(memory, "cu_pct", [0.0, 0.3], unit="pct", basis="element")
+    b = realisation_grade_tonnage(stored, "cu_pct", [0.0, 0.3], unit="pct", basis="element")
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    with pytest.raises(InputError, match="exists"):
+        simulate(model, samples, "cu_pct", 5, store=tmp_path / "cu.zarr", **args)

@@ -64,6 +64,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -202,6 +203,47 @@ class SequentialGaussian:
         >>> sgs.simulate(grid, np.empty((0, 2)), [], 2, seed=1).shape
         (2, 200)
         """
+        out: np.ndarray | None = None
+        for rows, part in self.batches(grid, data_coords, data_scores, n_realisations,
+                                       seed=seed, mask=mask, path_batch=path_batch,
+                                       new_path_per_realisation=new_path_per_realisation):
+            if out is None:
+                out = np.empty((int(n_realisations), part.shape[1]))
+            out[rows] = part
+        return out if out is not None else np.empty((0, 0))  # n_realisations >= 1
+
+    def batches(
+        self,
+        grid: Any,
+        data_coords: Any,
+        data_scores: Any,
+        n_realisations: int,
+        *,
+        seed: int | None,
+        mask: Any = None,
+        path_batch: int | None = None,
+        new_path_per_realisation: bool = False,
+    ) -> Iterator[tuple[slice, np.ndarray]]:
+        """
+        The realisations of :meth:`simulate`, one batch (one path) at a time.
+
+        Yields ``(realisations, values)``: the slice of realisation numbers and their
+        normal scores (len(slice), n_active). Only one batch is in memory at a time, so
+        realisations that do not fit can be stored as they come (e.g. in a Zarr array).
+        The values equal those of :meth:`simulate` with the same arguments.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from raremin.geostats.models import Structure, VariogramModel
+        >>> from raremin.geostats.simulation import SequentialGaussian
+        >>> from raremin.grid import BlockGrid
+        >>> sgs = SequentialGaussian(VariogramModel(0.0, [Structure("spherical", 1.0, 5.0)]))
+        >>> grid = BlockGrid((0.0, 0.0), (1.0, 1.0), (20, 4))
+        >>> [(r, y.shape) for r, y in sgs.batches(grid, np.empty((0, 2)), [], 5, seed=1,
+        ...                                        path_batch=2)]
+        [(slice(0, 2, None), (2, 80)), (slice(2, 4, None), (2, 80)), (slice(4, 5, None), (1, 80))]
+        """
         ndim = grid.ndim
         xyz = np.asarray(data_coords, dtype=float).reshape(-1, ndim)
         scores = np.asarray(data_scores, dtype=float).ravel()
@@ -230,11 +272,11 @@ class SequentialGaussian:
         noise_root, path_root = np.random.SeedSequence(seed).spawn(2)
         streams = noise_root.spawn(r_total)  # realisation r: child r, whatever r_total
         paths = path_root.spawn(math.ceil(r_total / batch))  # batch b: child b
-        out = np.empty((active.size, r_total))  # node-major: a node's realisations together
-        for r in range(r_total):  # one stream per realisation (draws, not a hot loop)
-            out[:, r] = np.random.default_rng(streams[r]).standard_normal(active.size)
         if active.size == 0:
-            return out.T
+            for first in range(0, r_total, batch):
+                yield slice(first, min(r_total, first + batch)), \
+                    np.empty((min(r_total, first + batch) - first, 0))
+            return
         nodes_xyz = grid.index_to_coords(active)
         data_idx = self._data_neighbours(search, xyz, nodes_xyz)
         # A node on a datum takes the datum's value; other nodes use the datum instead
@@ -245,17 +287,21 @@ class SequentialGaussian:
 
             gap, _ = cKDTree(xyz).query(nodes_xyz, k=1)
             on_datum = gap == 0.0
+        data_values = np.where(data_idx >= 0, scores[np.maximum(data_idx, 0)], 0.0)
         for b, first in enumerate(range(0, r_total, batch)):
+            last = min(r_total, first + batch)
+            # node-major: a node's realisations together; the noise first, drawn per
+            # realisation from its own stream
+            part = np.empty((active.size, last - first))
+            for j, r in enumerate(range(first, last)):
+                part[:, j] = np.random.default_rng(streams[r]).standard_normal(active.size)
             rng = np.random.default_rng(paths[b])
             path, levels = self._path(grid, active, search, rng)
             node_idx = self._node_neighbours(grid, active, path, levels, search, on_datum)
             weights_d, weights_n, sigma = self._weights(xyz, nodes_xyz, data_idx, node_idx)
-            data_part = np.einsum("nk,nk->n", weights_d,
-                                  np.where(data_idx >= 0, scores[np.maximum(data_idx, 0)], 0.0))
-            part = np.ascontiguousarray(out[:, first:first + batch])
+            data_part = np.einsum("nk,nk->n", weights_d, data_values)
             _kernels()[1](path, node_idx, weights_n, data_part, sigma, part)
-            out[:, first:first + batch] = part
-        return out.T
+            yield slice(first, last), part.T
 
     # ------------------------------------------------------------------ pieces
 
