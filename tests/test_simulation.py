@@ -206,3 +206,21 @@ def test_the_template_follows_the_ellipsoid_axis_by_axis() -> None:
     half = sgs._half_extent_m(grid, search)
     np.testing.assert_allclose(half, [600.0, 600.0, 60.0])
     assert sgs._levels(grid, search) == 2  # 24 nodes vertically: 24 / 4 -> 2 levels
+
+
+def test_1d_from_origin_spacing_and_shape_reproduces_its_variogram() -> None:
+    model = VariogramModel(0.0, [Structure("spherical", 1.0, 20.0)])
+    grid = ((0.0,), (1.0,), (2000,))  # a line of 2,000 nodes, 1 m apart
+    y = SequentialGaussian(model).simulate(grid, [[100.5], [500.5]], [2.0, -1.0], 100, seed=0)
+    assert y.shape == (100, 2000)
+    np.testing.assert_allclose(y[:, [100, 500]], [[2.0, -1.0]] * 100, rtol=0, atol=1e-12)
+    for h in (1, 5, 10, 20):
+        expected = float(model.gamma(np.array([[float(h)]]))[0])
+        assert 0.5 * ((y[:, h:] - y[:, :-h]) ** 2).mean() == pytest.approx(expected, rel=0.10)
+
+
+@pytest.mark.parametrize("grid", [((0.0,) * 4, (1.0,) * 4, (3,) * 4), ((0.0,), (0.0,), (5,)),
+                                  "grid"])
+def test_a_bad_grid_is_named(grid) -> None:
+    with pytest.raises(InputError, match="grid"):
+        SequentialGaussian(MODEL).simulate(grid, np.empty((0, 1)), [], 1, seed=0)

@@ -1,5 +1,6 @@
 """
-Sequential Gaussian simulation (SGS) on a regular grid, many realisations at once.
+Sequential Gaussian simulation (SGS) on a regular grid of 1 to 3 axes, many
+realisations at once.
 
 :class:`SequentialGaussian` draws realisations of a Gaussian random function with a
 given variogram (normal-score space: sill 1, mean 0), conditioned to data, at the nodes
@@ -163,8 +164,10 @@ class SequentialGaussian:
 
         Parameters
         ----------
-        grid : BlockGrid
-            The nodes: its block centres (2 or 3 axes), metres.
+        grid : BlockGrid or tuple
+            The nodes: a :class:`~raremin.grid.BlockGrid`'s block centres, or
+            ``(origin, spacing, shape)`` of a regular grid of 1 to 3 axes (node centres
+            at ``origin + spacing * (index + 0.5)``), metres.
         data_coords : array_like, shape (n, d)
             Conditioning data locations, metres (n may be 0: unconditional).
         data_scores : array_like, shape (n,)
@@ -244,6 +247,7 @@ class SequentialGaussian:
         ...                                        path_batch=2)]
         [(slice(0, 2, None), (2, 80)), (slice(2, 4, None), (2, 80)), (slice(4, 5, None), (1, 80))]
         """
+        grid = _RegularGrid.of(grid)
         ndim = grid.ndim
         xyz = np.asarray(data_coords, dtype=float).reshape(-1, ndim)
         scores = np.asarray(data_scores, dtype=float).ravel()
@@ -445,6 +449,41 @@ class SequentialGaussian:
         np.put_along_axis(slots, order, weights, axis=1)
         return (np.ascontiguousarray(slots[:, :kd]), np.ascontiguousarray(slots[:, kd:]),
                 sigma)
+
+
+class _RegularGrid:
+    """A regular grid of 1 to 3 axes (a BlockGrid's, or origin, spacing and shape)."""
+
+    def __init__(self, origin: Any, spacing: Any, shape: Any) -> None:
+        self.origin = np.atleast_1d(np.asarray(origin, dtype=float))
+        self.block_size = np.atleast_1d(np.asarray(spacing, dtype=float))
+        self.shape = tuple(int(v) for v in np.atleast_1d(np.asarray(shape)))
+        self.ndim = len(self.shape)
+        if not (1 <= self.ndim <= 3 and self.origin.size == self.ndim == self.block_size.size
+                and np.all(self.block_size > 0) and min(self.shape) >= 1):
+            raise InputError(f"a grid is (origin, spacing, shape) of 1 to 3 axes, spacing > 0 "
+                             f"and at least one node per axis; got origin {origin!r}, spacing "
+                             f"{spacing!r}, shape {shape!r}")
+        self.n_blocks = int(np.prod(self.shape))
+
+    @classmethod
+    def of(cls, grid: Any) -> _RegularGrid:
+        if isinstance(grid, _RegularGrid):
+            return grid
+        if hasattr(grid, "origin") and hasattr(grid, "block_size"):
+            return cls(grid.origin, grid.block_size, grid.shape)
+        if isinstance(grid, (tuple, list)) and len(grid) == 3:
+            return cls(*grid)
+        raise InputError(f"grid must be a BlockGrid or (origin, spacing, shape); got "
+                         f"{type(grid).__name__}")
+
+    def index_to_ijk(self, index: np.ndarray) -> np.ndarray:
+        """Axis indices (n, ndim) of flat indices (x fastest, as BlockGrid)."""
+        return np.stack(np.unravel_index(np.asarray(index), self.shape, order="F"), axis=-1)
+
+    def index_to_coords(self, index: np.ndarray) -> np.ndarray:
+        """Node centres (n, ndim), metres."""
+        return self.origin + self.block_size * (self.index_to_ijk(index) + 0.5)
 
 
 _compiled: tuple[Any, Any] | None = None
