@@ -159,8 +159,8 @@ def test_kuirektykol_data_histogram_and_e_type(kuirektykol_dos2) -> None:
 def test_kuirektykol_vertical_variogram_within_10_percent(kuirektykol_dos2) -> None:
     # Along the holes (5 m nodes, vertical range about 36 m) the 50 realisations average to
     # the model within 10 %. Across holes (50 m nodes in a zone about 500 m wide) they sit
-    # 7-14 % below it up to 200 m: the data condition them, and the data's own variogram
-    # is below the fitted model there (said in the closing note, not asserted).
+    # 8-16 % below it at 50-200 m: the data condition them, and even unconditional runs on
+    # this coarse grid sit 3-8 % low there (a known gap, not asserted).
     _, _, _, model, grid, y = kuirektykol_dos2
     nx, ny, nz = grid.shape
     f = y.reshape(y.shape[0], nz, ny, nx)
