@@ -52,15 +52,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .estimation import COORDINATE_COLUMNS
 from .grid import BlockGrid, BlockModel
 
 __all__ = ["simulate"]
 
 _logger = logging.getLogger("raremin.realisations")
-
-#: The coordinate columns of samples (metres), as for estimation.
-COORDINATE_COLUMNS = ("easting_m", "northing_m", "elevation_m")
-
 
 def simulate(
     model: BlockModel,

@@ -292,6 +292,7 @@ class SequentialGaussian:
             gap, _ = cKDTree(xyz).query(nodes_xyz, k=1)
             on_datum = gap == 0.0
         data_values = np.where(data_idx >= 0, scores[np.maximum(data_idx, 0)], 0.0)
+        system, points = self._system(xyz, nodes_xyz)  # the same for every path
         for b, first in enumerate(range(0, r_total, batch)):
             last = min(r_total, first + batch)
             # node-major: a node's realisations together; the noise first, drawn per
@@ -302,7 +303,8 @@ class SequentialGaussian:
             rng = np.random.default_rng(paths[b])
             path, levels = self._path(grid, active, search, rng)
             node_idx = self._node_neighbours(grid, active, path, levels, search, on_datum)
-            weights_d, weights_n, sigma = self._weights(xyz, nodes_xyz, data_idx, node_idx)
+            weights_d, weights_n, sigma = self._weights(system, points, xyz.shape[0],
+                                                        nodes_xyz, data_idx, node_idx)
             data_part = np.einsum("nk,nk->n", weights_d, data_values)
             _kernels()[1](path, node_idx, weights_n, data_part, sigma, part)
             yield slice(first, last), part.T
@@ -408,29 +410,35 @@ class SequentialGaussian:
             search_kernel(ijk, rows, position, rank, slot, template, shape3, out)
         return out
 
-    def _weights(self, xyz: np.ndarray, nodes: np.ndarray, data_idx: np.ndarray,
-                 node_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _system(self, xyz: np.ndarray, nodes: np.ndarray) -> Any:
+        """Kriging's system with the data, then the nodes, as one set of points."""
+        from . import _system
+
+        points = np.concatenate([xyz, nodes])
+        return _system.build(self.model, points, np.zeros((points.shape[0], 1)),
+                             ordinary=self.kind == "ordinary", shift=np.zeros(1)), points
+
+    def _weights(self, system: Any, points: np.ndarray, n_data: int, nodes: np.ndarray,
+                 data_idx: np.ndarray, node_idx: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """
         Kriging weights of each node's data and nodes, and its kriging standard deviation.
 
         Solved by kriging's own system and kernel (:mod:`raremin.geostats._system`: the
-        same covariances, pivot rule and compiled solve), with the data and the nodes as
-        one set of points.
+        same covariances, pivot rule and compiled solve) of :meth:`_system`, built once
+        for every path.
         """
         from . import _system
         from .neighbourhood import Neighbours
 
         n, kd = data_idx.shape
         k = kd + node_idx.shape[1]
-        points = np.concatenate([xyz, nodes])
-        index = np.concatenate([data_idx, np.where(node_idx >= 0, node_idx + xyz.shape[0],
-                                                   -1)], axis=1)
+        index = np.concatenate([data_idx, np.where(node_idx >= 0, node_idx + n_data, -1)],
+                               axis=1)
         # used neighbours first in each row (the solver reads the first `count`)
         order = np.argsort(index < 0, axis=1, kind="stable")
         index = np.ascontiguousarray(np.take_along_axis(index, order, axis=1))
         count = (index >= 0).sum(axis=1).astype(np.int64)
-        system = _system.build(self.model, points, np.zeros((points.shape[0], 1)),
-                               ordinary=self.kind == "ordinary", shift=np.zeros(1))
         weights = np.zeros((n, k))
         variance = np.full(n, self.model.sill)
         for start in range(0, n, _NODE_CHUNK):  # bounded memory
