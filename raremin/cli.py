@@ -376,6 +376,8 @@ def assess_command(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _uncertainty_lines(result: Any) -> str:
     """P90/P50/P10 of the total tonnage and contained quantity per cut-off, for the screen."""
+    import numpy as np
+
     if result.uncertainty is None:
         return ""
     u = result.uncertainty
@@ -385,13 +387,15 @@ def _uncertainty_lines(result: Any) -> str:
     n = result.realisations.attrs["simulation"]["n_realisations"]
     lines = [f"Uncertainty ({n} realisations; P90 = 90 % chance of at least): total tonnage "
              f"Mt and contained {result.cutoff_grade} kt"]
+    def three(row: Any, column: str, scale: float) -> str:  # P90/P50/P10, 4 digits
+        values = [row[(column, p)] / scale for p in ("P90", "P50", "P10")]
+        top = max((abs(v) for v in values if np.isfinite(v)), default=0.0)
+        places = max(0, 3 - int(np.floor(np.log10(top)))) if top > 0 else 1
+        return " / ".join(f"{v:,.{places}f}" for v in values)
+
     for c, row in wide.iterrows():
-        lines.append(f"  cut-off {c:g}: {row[('tonnage_t', 'P90')] / 1e6:,.1f} / "
-                     f"{row[('tonnage_t', 'P50')] / 1e6:,.1f} / "
-                     f"{row[('tonnage_t', 'P10')] / 1e6:,.1f} Mt (P90/P50/P10); "
-                     f"{row[('contained_t', 'P90')] / 1e3:,.1f} / "
-                     f"{row[('contained_t', 'P50')] / 1e3:,.1f} / "
-                     f"{row[('contained_t', 'P10')] / 1e3:,.1f} kt")
+        lines.append(f"  cut-off {c:g}: {three(row, 'tonnage_t', 1e6)} Mt (P90/P50/P10); "
+                     f"{three(row, 'contained_t', 1e3)} kt")
     return "\n".join(lines) + "\n"
 
 

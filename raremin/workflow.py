@@ -1057,6 +1057,10 @@ def assess(
     if simulate:
         realisations, uncertainty = _simulate(model, frame, key, sample_values, cut, spec,
                                               simulate, seed, discretisation, zone_column)
+        unassayed = int((in_zones & ~np.isfinite(sample_values)).sum())
+        if unassayed:
+            steps.add("not simulated", "samples", unassayed,
+                      f"samples in a zone without {key}: not used by the simulation")
         notes.append(
             f"Uncertainty: {simulate} realisations of {key} by sequential Gaussian "
             f"simulation per zone (normal scores, automatic variogram of the scores, "

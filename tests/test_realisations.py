@@ -126,3 +126,14 @@ def test_realisations_stored_in_zarr_equal_the_in_memory_ones(two_zones, tmp_pat
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
     with pytest.raises(InputError, match="exists"):
         simulate(model, samples, "cu_pct", 5, store=tmp_path / "cu.zarr", **args)
+
+
+def test_samples_without_the_cutoff_grade_are_counted_when_simulating() -> None:
+    data = raremin.load_kuirektykol()
+    deposit = raremin.Deposit.from_geodataframe(data.zones, name="Kuirektykol")
+    samples = data.samples.copy()
+    samples.loc[samples.index[:10], "nd_ppm"] = np.nan  # TREO, the cut-off grade, unknown there
+    result = raremin.assess(deposit, samples, block_size=(200, 200, 20), cutoffs=[0.0, 0.1],
+                            simulate=2, seed=1)
+    steps = result.adjustments.set_index("step")
+    assert steps.loc["not simulated", "count"] == 10
