@@ -74,6 +74,7 @@ def simulate(
     zone_column: str = "zone",
     coords: Sequence[str] = COORDINATE_COLUMNS,
     path_batch: int | None = None,
+    decluster: bool = True,
     store: Any = None,
     overwrite: bool = False,
 ) -> BlockModel:
@@ -105,6 +106,11 @@ def simulate(
         Samples and previously simulated points used at each point.
     weights : str, optional
         Column of declustering weights for the normal-score transform.
+    decluster : bool, default True
+        Without `weights`: weight each zone's samples by cell declustering in plan
+        (:func:`~raremin.geostats.cell_declustering`, GSLIB's cell size minimising the
+        declustered mean), so that clustered drilling in rich ground does not raise the
+        grade distribution the realisations reproduce.
     zone_column : str, default "zone"
         Column with each sample's zone.
     coords : sequence of str
@@ -182,7 +188,7 @@ def simulate(
         out: Any = np.full((n_realisations, model.n_parcels), np.nan)
         return _simulate_into(out, None, model, samples, grade, n_realisations, seed, disc,
                               variogram, data_neighbours, node_neighbours, weights,
-                              zone_column, coords, path_batch, streams)
+                              zone_column, coords, path_batch, streams, decluster)
     from . import _dask
 
     _dask.require_dask("simulate(store=...)")
@@ -196,7 +202,7 @@ def simulate(
                               fill_value=np.nan)
         result = _simulate_into(out, out.oindex, model, samples, grade, n_realisations, seed,
                                 disc, variogram, data_neighbours, node_neighbours, weights,
-                                zone_column, coords, batch, streams)
+                                zone_column, coords, batch, streams, decluster)
     lazy = da.from_zarr(str(store))
     n = model.n_parcels
     parts = [da.from_array(np.asarray(x), chunks=n) for x in
@@ -211,7 +217,7 @@ def _simulate_into(out: Any, writer: Any, model: BlockModel, samples: pd.DataFra
                    n_realisations: int, seed: Any, disc: np.ndarray, variogram: Any,
                    data_neighbours: int, node_neighbours: int, weights: str | None,
                    zone_column: str, coords: Sequence[str], path_batch: int | None,
-                   streams: list[Any]) -> BlockModel:
+                   streams: list[Any], decluster: bool) -> BlockModel:
     """Simulate zone by zone into `out` (a numpy array, or a Zarr array with `writer`)."""
     from .geostats.anamorphosis import NormalScores
     from .geostats.simulation import SequentialGaussian
@@ -232,7 +238,14 @@ def _simulate_into(out: Any, writer: Any, model: BlockModel, samples: pd.DataFra
                              f"give it samples)")
         xyz = samples.loc[rows, list(coords)].to_numpy(dtype=float)
         values = samples.loc[rows, grade].to_numpy(dtype=float)
-        w = None if weights is None else samples.loc[rows, weights].to_numpy(dtype=float)
+        if weights is not None:
+            w = samples.loc[rows, weights].to_numpy(dtype=float)
+        elif decluster and rows.sum() >= 10:
+            from .geostats.declustering import cell_declustering
+
+            w = cell_declustering(xyz[:, :2], values).weights
+        else:
+            w = None
         stream = streams[code]
         ties_seed, path_seed = stream.spawn(2)
         scores = NormalScores().fit(values, w, seed=ties_seed)

@@ -1067,7 +1067,8 @@ def assess(
             f"{' x '.join(map(str, realisations.attrs['simulation']['discretisation']))} "
             f"points per block averaged; seed {seed}). P90 is the value with a 90 % chance "
             f"of being exceeded (the 0.10 quantile of the realisations), P10 the 0.90 "
-            f"quantile; the other grades are not simulated.")
+            f"quantile; the other grades are not simulated; blocks the kriging left unestimated "
+            f"are left out of the realisations too.")
     return Assessment(deposit, model, curve, summary, key.rsplit("_", 1)[0], spec.basis,
                       spec.unit, outside, tuple(notes), zones, steps.frame(), members, prep,
                       realisations, uncertainty)
@@ -1083,6 +1084,11 @@ def _simulate(model: BlockModel, frame: pd.DataFrame, key: str, sample_values: n
     samples = frame.assign(**{key: sample_values})
     realisations = simulate(model, samples, key, n, seed=seed, discretisation=discretisation,
                             zone_column=zone_column)
+    # The blocks kriging left unestimated (beyond its search) stay out of the realisations
+    # too, so that both describe the same tonnage (reported as not estimated).
+    grades = np.array(realisations.arrays[key], copy=True)
+    grades[:, ~np.isfinite(np.asarray(model.arrays[key]))] = np.nan
+    realisations = realisations.with_arrays(**{key: grades})
     table = realisation_grade_tonnage(realisations, key, cut, unit=spec.unit,
                                       basis=spec.basis)
     return realisations, summarise_grade_tonnage(table)
