@@ -3,13 +3,14 @@ Sequential Gaussian simulation: raremin against GSTools and against one kriging 
 
 (a) One realisation, 500 conditioning data -> a 100 x 100 grid (spherical model, nugget
 0.1 + sill 0.9, range 30 nodes): raremin's ``SequentialGaussian.simulate`` (16 data and
-16 node neighbours) against GSTools' ``CondSRF`` (conditioned random field: an
-unconditional field plus a kriged correction with global kriging), best of
+16 node neighbours, as the GeostatsPy run) against GSTools' ``CondSRF`` (conditioned
+random field: an unconditional field plus a kriged correction with global kriging), best of
 ``--repeat``, interleaved; the ratio (target: raremin >= 5x faster). GeostatsPy's
 ``sgsim`` (target: raremin >= 20x faster) runs in its own environment through
 ``peer_geostatspy_sgsim.py`` when ``--geostatspy-python`` names a Python that has it.
 
-(b) 3D, 100 x 100 x 50 nodes (500,000), 20,000 data, 100 realisations sharing one path:
+(b) 3D, 100 x 100 x 50 nodes (500,000), 20,000 data, 100 realisations sharing one path
+(the defaults: 16 data and 32 node neighbours):
 seconds, peak resident memory (target < 2 GB), and the ratio to one ordinary-kriging
 pass over the same nodes with 32 neighbours (``Kriging.fit`` + ``predict``; target
 <= 10x).
@@ -43,7 +44,7 @@ def bench_2d(n_data: int, side: int, repeat: int, geostatspy: str | None) -> Non
     rng_nodes = 0.3 * side
     model = VariogramModel(0.1, [Structure("spherical", 0.9, rng_nodes)])
     grid = BlockGrid((0.0, 0.0), (1.0, 1.0), (side, side))
-    sgs = SequentialGaussian(model)
+    sgs = SequentialGaussian(model, node_neighbours=16)  # like for like with sgsim
     axis = np.arange(side) + 0.5
     gmodel = gs.Spherical(dim=2, var=0.9, len_scale=rng_nodes, nugget=0.1)
     cond = gs.CondSRF(gs.krige.Simple(gmodel, cond_pos=[xy[:, 0], xy[:, 1]], cond_val=values,

@@ -69,7 +69,7 @@ def simulate(
     discretisation: Sequence[int] | int = (2, 2, 1),
     variogram: Any = None,
     data_neighbours: int = 16,
-    node_neighbours: int = 16,
+    node_neighbours: int = 32,
     weights: str | None = None,
     zone_column: str = "zone",
     coords: Sequence[str] = COORDINATE_COLUMNS,
@@ -102,7 +102,7 @@ def simulate(
     variogram : VariogramModel or mapping of zone name to VariogramModel, optional
         The variogram of the normal scores (sill about 1); default: fitted per zone by
         :func:`~raremin.geostats.auto_variogram` on the scores, scaled to a unit sill.
-    data_neighbours, node_neighbours : int, default 16
+    data_neighbours, node_neighbours : int, default 16 and 32
         Samples and previously simulated points used at each point.
     weights : str, optional
         Column of declustering weights for the normal-score transform.

@@ -116,21 +116,37 @@ def test_3d_with_anisotropy_reproduces_the_vertical_variogram() -> None:
         assert gz == pytest.approx(expected, rel=0.15)
 
 
+def kuirektykol_generator_constants() -> dict[str, float]:
+    """The numeric constants of the bundled dataset's generator (``generate.py``)."""
+    import ast
+
+    from raremin.datasets import dataset_path
+
+    tree = ast.parse((dataset_path("kuirektykol") / "generate.py").read_text())
+    return {node.targets[0].id: node.value.value for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)}
+
+
 @pytest.fixture(scope="module")
 def kuirektykol_dos2():
-    """Dos 2 composites: TREO % normal scores, their automatic variogram (unit sill)."""
+    """
+    Dos 2 composites: TREO % normal scores and 50 realisations with the variogram the
+    dataset was generated with: the normal scores of a monotone function of
+    ``sqrt(1 - n) Z + sqrt(n) e`` are that Gaussian field, a nugget n plus a Gaussian
+    structure (practical ranges 275 m across, 40 m down; ``generate.py``).
+    """
     from raremin.chemistry import basket_total
-    from raremin.geostats import auto_variogram
 
+    gen = kuirektykol_generator_constants()
     data = raremin.load_kuirektykol().samples
     zone = data[data["zone"] == "Dos 2"]
     xyz = zone[["easting_m", "northing_m", "elevation_m"]].to_numpy()
     values = basket_total(zone, "treo", result_basis="oxide", unit="pct").to_numpy()
     ns = NormalScores().fit(values)
-    fit = auto_variogram(xyz, ns.scores_, seed=0).model
-    total = fit.nugget + sum(st.sill for st in fit.structures)
-    model = VariogramModel(fit.nugget / total, [
-        Structure(st.shape, st.sill / total, st.ranges, st.angles) for st in fit.structures])
+    nugget = gen["NUGGET_FRACTION"]
+    model = VariogramModel(nugget, [Structure(
+        "gaussian", 1.0 - nugget, (gen["RANGE_H_M"], gen["RANGE_H_M"], gen["RANGE_V_M"]))])
     # 50 x 50 x 5 m nodes, placed so that the first composite is a node
     size = np.array([50.0, 50.0, 5.0])
     origin = xyz[0] - size / 2 - np.floor((xyz[0] - xyz.min(axis=0)) / size + 1) * size
@@ -144,10 +160,9 @@ def test_kuirektykol_data_histogram_and_e_type(kuirektykol_dos2) -> None:
     xyz, values, ns, model, grid, y = kuirektykol_dos2
     node = grid.coords_to_index(xyz[:1])[0]
     np.testing.assert_allclose(y[:, node], ns.scores_[0], rtol=0, atol=1e-12)  # on a node
-    # 6,200 nodes over about 3 ranges across: KS per realisation below 0.1 (0.06 seen)
+    # 6,820 nodes, about 2 ranges across and 7 down: KS per realisation below 0.1
     assert max(stats.kstest(r, "norm").statistic for r in y) < 0.1
-    search = Neighbourhood(16, ranges=model.structures[0].ranges,
-                           angles=model.structures[0].angles, radius=1.0)
+    search = Neighbourhood(16, ranges=model.structures[0].ranges, radius=1.0)
     sk = Kriging(model, search, kind="simple", mean=0.0).fit(xyz, ns.scores_).predict(
         grid.centres())
     informed = np.isfinite(sk)
@@ -156,18 +171,29 @@ def test_kuirektykol_data_histogram_and_e_type(kuirektykol_dos2) -> None:
     assert z.min() >= values.min() and z.max() <= values.max()
 
 
-def test_kuirektykol_vertical_variogram_within_10_percent(kuirektykol_dos2) -> None:
-    # Along the holes (5 m nodes, vertical range about 36 m) the 50 realisations average to
-    # the model within 10 %. Across holes (50 m nodes in a zone about 500 m wide) they sit
-    # 8-16 % below it at 50-200 m: the data condition them, and even unconditional runs on
-    # this coarse grid sit 3-8 % low there (a known gap, not asserted).
+@pytest.mark.parametrize(("axis", "step_m", "lags"), [
+    ("x", 50.0, (1, 2, 3, 4, 5)),  # across holes, to 250 m (range 275 m)
+    ("y", 50.0, (1, 2, 3, 4, 5)),
+    ("z", 5.0, (1, 2, 4, 6, 8)),  # along holes, to 40 m (range 40 m)
+])
+def test_kuirektykol_variogram_within_10_percent(kuirektykol_dos2, axis, step_m,
+                                                 lags) -> None:
+    # The data follow the generator's variogram across holes (measured on pairs within
+    # 2.5 m of the same elevation: 0.27-0.38 at 56 m, model 0.25); down the holes they
+    # are a little rougher (0.49 at 13 m, model 0.40), and the conditioned realisations
+    # follow them (seed 3, 32 node neighbours): 3-6 % above the model down, 8.5 % below
+    # to 1 % above it across.
     _, _, _, model, grid, y = kuirektykol_dos2
     nx, ny, nz = grid.shape
     f = y.reshape(y.shape[0], nz, ny, nx)
-    for h in (1, 2, 4, 6):
-        gz = 0.5 * ((f[:, h:] - f[:, :-h]) ** 2).mean()
-        expected = float(model.gamma(np.array([[0.0, 0.0, 5.0 * h]]))[0])
-        assert gz == pytest.approx(expected, rel=0.10)
+    dim = {"x": 3, "y": 2, "z": 1}[axis]
+    for h in lags:
+        head = np.take(f, np.arange(h, f.shape[dim]), axis=dim)
+        tail = np.take(f, np.arange(0, f.shape[dim] - h), axis=dim)
+        lag = np.zeros((1, 3))
+        lag[0, "xyz".index(axis)] = step_m * h
+        expected = float(model.gamma(lag)[0])
+        assert 0.5 * ((head - tail) ** 2).mean() == pytest.approx(expected, rel=0.10)
 
 
 @pytest.mark.parametrize(("build", "match"), [
