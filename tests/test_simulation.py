@@ -131,7 +131,7 @@ def kuirektykol_generator_constants() -> dict[str, float]:
 @pytest.fixture(scope="module")
 def kuirektykol_dos2():
     """
-    Dos 2 composites: TREO % normal scores and 50 realisations with the variogram the
+    Dos 2 composites: TREO % normal scores and 100 realisations with the variogram the
     dataset was generated with: the normal scores of a monotone function of
     ``sqrt(1 - n) Z + sqrt(n) e`` are that Gaussian field, a nugget n plus a Gaussian
     structure (practical ranges 275 m across, 40 m down; ``generate.py``).
@@ -152,8 +152,20 @@ def kuirektykol_dos2():
     origin = xyz[0] - size / 2 - np.floor((xyz[0] - xyz.min(axis=0)) / size + 1) * size
     shape = tuple(int(v) for v in np.ceil((xyz.max(axis=0) + size - origin) / size))
     grid = BlockGrid(tuple(origin), tuple(size), shape)
-    y = SequentialGaussian(model).simulate(grid, xyz, ns.scores_, 50, seed=3)
+    y = SequentialGaussian(model).simulate(grid, xyz, ns.scores_, 100, seed=3)
     return xyz, values, ns, model, grid, y
+
+
+def test_kuirektykol_same_seed_same_realisations_whatever_the_batches(kuirektykol_dos2
+                                                                     ) -> None:
+    xyz, _, ns, model, grid, y = kuirektykol_dos2
+    sgs = SequentialGaussian(model)
+    # realisation r's residuals come from its own stream, batch b's path from its own:
+    # the first two of 100 on one path are the first two of a run of two
+    np.testing.assert_array_equal(sgs.simulate(grid, xyz, ns.scores_, 2, seed=3), y[:2])
+    parts = list(sgs.batches(grid, xyz, ns.scores_, 3, seed=3, path_batch=2))
+    again = sgs.simulate(grid, xyz, ns.scores_, 3, seed=3, path_batch=2)
+    np.testing.assert_array_equal(np.concatenate([p for _, p in parts]), again)
 
 
 def test_kuirektykol_data_histogram_and_e_type(kuirektykol_dos2) -> None:
@@ -161,7 +173,7 @@ def test_kuirektykol_data_histogram_and_e_type(kuirektykol_dos2) -> None:
     node = grid.coords_to_index(xyz[:1])[0]
     np.testing.assert_allclose(y[:, node], ns.scores_[0], rtol=0, atol=1e-12)  # on a node
     # 6,820 nodes, about 2 ranges across and 7 down: KS per realisation below 0.1
-    assert max(stats.kstest(r, "norm").statistic for r in y) < 0.1
+    assert max(stats.kstest(r, "norm").statistic for r in y) < 0.1  # E-type: all 100
     search = Neighbourhood(16, ranges=model.structures[0].ranges, radius=1.0)
     sk = Kriging(model, search, kind="simple", mean=0.0).fit(xyz, ns.scores_).predict(
         grid.centres())
@@ -185,7 +197,7 @@ def test_kuirektykol_variogram_within_10_percent(kuirektykol_dos2, axis, step_m,
     # to 1 % above it across.
     _, _, _, model, grid, y = kuirektykol_dos2
     nx, ny, nz = grid.shape
-    f = y.reshape(y.shape[0], nz, ny, nx)
+    f = y[:50].reshape(50, nz, ny, nx)  # 50 realisations
     dim = {"x": 3, "y": 2, "z": 1}[axis]
     for h in lags:
         head = np.take(f, np.arange(h, f.shape[dim]), axis=dim)
