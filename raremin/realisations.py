@@ -268,6 +268,8 @@ def _simulate_into(out: Any, writer: Any, model: BlockModel, samples: pd.DataFra
             else:
                 writer[rows_r, parcels] = means
         report[zone] = {"samples": int(rows.sum()), "variogram": how,
+                        "sample_mean": float(np.average(values, weights=w)),
+                        "declustered": w is not None,
                         "points": int(nodes.size), "points_per_block": points}
         _logger.info("zone %s: %d realisations of %s at %d points from %d samples (%s)",
                      zone, n_realisations, grade, nodes.size, int(rows.sum()), how)

@@ -1057,6 +1057,7 @@ def assess(
     if simulate:
         realisations, uncertainty = _simulate(model, frame, key, sample_values, cut, spec,
                                               simulate, seed, discretisation, zone_column)
+        zones = _reconcile(zones, realisations, model, key, tonnage)
         unassayed = int((in_zones & ~np.isfinite(sample_values)).sum())
         if unassayed:
             steps.add("not simulated", "samples", unassayed,
@@ -1069,6 +1070,7 @@ def assess(
             f"of being exceeded (the 0.10 quantile of the realisations), P10 the 0.90 "
             f"quantile; the other grades are not simulated; blocks the kriging left unestimated "
             f"are left out of the realisations too.")
+        notes.extend(_reconciliation_notes(zones, key))
     return Assessment(deposit, model, curve, summary, key.rsplit("_", 1)[0], spec.basis,
                       spec.unit, outside, tuple(notes), zones, steps.frame(), members, prep,
                       realisations, uncertainty)
@@ -1092,6 +1094,55 @@ def _simulate(model: BlockModel, frame: pd.DataFrame, key: str, sample_values: n
     table = realisation_grade_tonnage(realisations, key, cut, unit=spec.unit,
                                       basis=spec.basis)
     return realisations, summarise_grade_tonnage(table)
+
+
+#: Relative gap between the simulated (E-type) and kriged mean grade of a zone above which
+#: assess warns.
+RECONCILIATION_TOLERANCE = 0.10
+
+
+def _reconcile(zones: pd.DataFrame, realisations: BlockModel, model: BlockModel, key: str,
+               tonnage: np.ndarray) -> pd.DataFrame:
+    """
+    The zone table with the mean `key` of the samples (declustered as simulated), of the
+    kriged blocks and of the realisations (tonnage-weighted over the same blocks).
+    """
+    sims = np.asarray(realisations.arrays[key], dtype=float)
+    kriged = np.asarray(model.arrays[key], dtype=float)
+    report = realisations.attrs["simulation"]["zones"]
+    rows = []
+    for k, zone in enumerate(model.zone_names):
+        blocks = (np.asarray(model.zone_code) == k) & np.isfinite(kriged)
+        t = tonnage[blocks]
+        if t.sum() > 0:
+            krig = float(np.average(kriged[blocks], weights=t))
+            sim = float(np.mean(sims[:, blocks] @ t) / t.sum())
+        else:
+            krig = sim = float("nan")
+        rows.append({f"samples_{key}": report.get(zone, {}).get("sample_mean", np.nan),
+                     f"kriged_{key}": krig, f"simulated_{key}": sim,
+                     "simulated_vs_kriged_pct": 100.0 * (sim / krig - 1.0) if krig > 0
+                     else float("nan")})
+    return pd.concat([zones, pd.DataFrame(rows, index=zones.index)], axis=1)
+
+
+def _reconciliation_notes(zones: pd.DataFrame, key: str) -> list[str]:
+    """A note per zone where simulation and kriging disagree, and a warning."""
+    notes = []
+    for row in zones.itertuples():
+        gap = row.simulated_vs_kriged_pct
+        if not np.isfinite(gap) or abs(gap) <= 100 * RECONCILIATION_TOLERANCE:
+            continue
+        text = (f"zone {row.zone}: the realisations' mean {key} "
+                f"({getattr(row, f'simulated_{key}'):.4g}) is {gap:+.0f} % from the kriged "
+                f"mean ({getattr(row, f'kriged_{key}'):.4g}) over the same blocks (samples, "
+                f"declustered: {getattr(row, f'samples_{key}'):.4g}): simulation and kriging "
+                f"disagree; check the variogram of the normal scores (nugget, anisotropy) and "
+                f"whether the zone mixes populations or has a trend (split it), and read its "
+                f"P-values with that gap in mind")
+        warnings.warn(text, UserWarning, stacklevel=3)
+        notes.append("Check: " + text + ".")
+    return notes
 
 
 def _summary(table: GradeTonnage, spec: Analyte, others: Mapping[str, Any]) -> pd.DataFrame:
