@@ -148,6 +148,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "CRSError",
         "GeometryError",
         "InputError",
+        "ProjectError",
         "RareminError",
         "UnitError",
     ),

@@ -77,10 +77,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import difflib
-import math
 import os
-import re
-import sys
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -89,16 +86,25 @@ from typing import TYPE_CHECKING, Any
 
 import shapely
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
+from ._tomlcheck import Paths as _Paths
+from ._tomlcheck import bad as _bad
+from ._tomlcheck import boolean as _boolean
+from ._tomlcheck import check_keys as _check_keys
+from ._tomlcheck import check_table as _table
+from ._tomlcheck import choice as _choice
+from ._tomlcheck import dotted as _key
+from ._tomlcheck import integer as _integer
+from ._tomlcheck import number as _number
+from ._tomlcheck import numbers as _numbers
+from ._tomlcheck import positive as _positive
+from ._tomlcheck import read as _read
+from ._tomlcheck import string as _string
+from ._tomlcheck import wrap as _wrap
 from .analytes import parse_analyte
 from .assays import BELOW_DETECTION_POLICIES, DEFAULT_MISSING_CODES
 from .deposit import Deposit, Zone, as_crs, check_projected, check_zones_apart, crs_label
 from .drillholes import RESIDUAL_RULES
-from .errors import InputError
+from .errors import InputError, ProjectError
 from .geostats.models import Structure, VariogramModel
 from .geostats.neighbourhood import Neighbourhood
 from .grid import MAX_BLOCKS
@@ -119,129 +125,7 @@ _KINDS = {"collars": "collars", "surveys": "surveys", "assays": "intervals",
           "intervals": "intervals", "samples": "samples"}
 _DRILLHOLE_ONLY = ("length_unit", "coordinate_unit", "dip_convention", "default_dip")
 _ZONE_FILES = (".gpkg", ".geojson", ".json", ".shp")
-_ENV = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 _MISSING = object()
-
-
-class ProjectError(InputError):
-    """
-    A project file that cannot be used: unknown key, bad value, missing file.
-
-    The message is one line: the file, the key and what is allowed.
-
-    Examples
-    --------
-    >>> from raremin.config import ProjectError
-    >>> from raremin.errors import InputError
-    >>> issubclass(ProjectError, InputError) and issubclass(ProjectError, ValueError)
-    True
-    """
-
-
-# --------------------------------------------------------------------------- helpers
-def _show(value: Any) -> str:
-    """A value as it would be written in TOML, cut to 60 characters."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = '"' + value.replace('"', '\\"') + '"'
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
-    elif isinstance(value, list):
-        text = "[" + ", ".join(_show(v) for v in value) + "]"
-    else:
-        text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _key(prefix: str, *names: Any) -> str:
-    """A dotted key path: `prefix` as it is, then `names` quoted unless bare TOML keys."""
-    parts = [prefix] if prefix else []
-    parts += [n if isinstance(n, str) and _BARE.match(n) else f'"{n}"' for n in names]
-    return ".".join(parts)
-
-
-def _bad(key: str, value: Any, allowed: str) -> ProjectError:
-    return ProjectError(f"{key} = {_show(value)} is not valid: {allowed}")
-
-
-def _wrap(key: str, err: Exception) -> ProjectError:
-    return ProjectError(f"{key}: " + " ".join(str(err).split()))
-
-
-def _table(value: Any, key: str, allowed: Any) -> dict[str, Any]:
-    """Check a table and its keys (unknown key: the closest allowed one)."""
-    where = f"[{key}]" if key else "the file"
-    if not isinstance(value, dict):
-        raise _bad(key, value, f"expected a table ({where})")
-    allowed = list(allowed)
-    for name in value:
-        if name not in allowed:
-            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            what = "section" if not key else "key"
-            raise ProjectError(f"unknown {what} {_key(key, name) if key else f'[{name}]'}; "
-                               f"{hint}Allowed {what}s in {where}: {', '.join(sorted(allowed))}")
-    return value
-
-
-def _string(value: Any, key: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(key, value, "expected a non-empty text in quotes")
-    return value.strip()
-
-
-def _choice(options: Any) -> Callable[[Any, str], str]:
-    def check(value: Any, key: str) -> str:
-        if not isinstance(value, str) or value.strip().lower() not in options:
-            raise _bad(key, value, "use one of " + ", ".join(f'"{o}"' for o in options))
-        return value.strip().lower()
-    return check
-
-
-def _number(value: Any, key: str, *, low: float = -math.inf, strict: bool = False,
-            high: float = math.inf) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = math.isfinite(value) and (value > low if strict else value >= low) and value <= high
-    if not ok:
-        bound = (f" > {low:g}" if strict else f" >= {low:g}") if low > -math.inf else ""
-        bound += f" and <= {high:g}" if high < math.inf else ""
-        raise _bad(key, value, f"expected a number{bound}")
-    return value
-
-
-def _positive(value: Any, key: str) -> float:
-    return _number(value, key, low=0.0, strict=True)
-
-
-def _integer(minimum: int) -> Callable[[Any, str], int]:
-    def check(value: Any, key: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise _bad(key, value, f"expected a whole number >= {minimum}")
-        return int(value)
-    return check
-
-
-def _boolean(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise _bad(key, value, "expected true or false")
-    return value
-
-
-def _numbers(value: Any, key: str, *, sizes: tuple[int, ...] = (), low: float = -math.inf,
-             strict: bool = False, scalar: bool = False) -> list[float]:
-    """A list of numbers (or one number when `scalar`), of one of `sizes` when given."""
-    if scalar and isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = [value]
-    sized = " or ".join(map(str, sizes))
-    what = (f"a list of {sized} numbers" if sizes else "a list of numbers") + (
-        " (or one number)" if scalar else "")
-    if not isinstance(value, list) or (sizes and len(value) not in sizes):
-        raise _bad(key, value, f"expected {what}")
-    return [_number(v, f"{key}[{i + 1}]", low=low, strict=strict) for i, v in enumerate(value)]
 
 
 def _grade_name(value: Any, key: str) -> str:
@@ -259,39 +143,6 @@ def _crs(value: Any, key: str) -> Any:
         return as_crs(value)
     except InputError as err:
         raise _wrap(key, err) from None
-
-
-def _check_keys(table: dict[str, Any], section: str,
-                spec: Mapping[str, tuple[Callable[[Any, str], Any], Any]]) -> dict[str, Any]:
-    """Check the keys of one section against `spec` (key -> (check, default))."""
-    _table(table, section, spec)
-    return {name: (check(table[name], _key(section, name)) if name in table else default)
-            for name, (check, default) in spec.items()}
-
-
-class _Paths:
-    """Paths relative to the project folder, with environment variables expanded."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def __call__(self, value: Any, key: str, *, exists: bool = True) -> Path:
-        text = _string(value, key)
-
-        def expand(match: re.Match[str]) -> str:
-            name = match.group(1) if match.group(1) is not None else match.group(2)
-            if not name or name not in os.environ:
-                raise ProjectError(f"{key} = {_show(value)}: the environment variable "
-                                   f"{name!r} is not set; set it or write the path out")
-            return os.environ[name]
-
-        path = Path(_ENV.sub(expand, text)).expanduser()
-        path = path if path.is_absolute() else self.folder / path
-        if exists and not path.is_file():
-            state = "is a folder, not a file" if path.is_dir() else "does not exist"
-            raise ProjectError(f"{key} = {_show(value)}: {path} {state}; paths are relative "
-                               f"to the project file's folder ({self.folder})")
-        return path
 
 
 # ------------------------------------------------------------------------- sections
@@ -1022,18 +873,10 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     ...     load_project(Path(folder) / "p.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    raremin.config.ProjectError: ...: [composites] applies to drillhole exports; ...
+    raremin.errors.ProjectError: ...: [composites] applies to drillhole exports; ...
     """
     given = Path(path)
-    if not given.is_file():
-        raise ProjectError(f"{given}: no such project file (raremin init writes a template)")
-    try:
-        with given.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as err:
-        raise ProjectError(f"{given}: not valid TOML: {err}") from None
-    except UnicodeDecodeError as err:
-        raise ProjectError(f"{given}: not UTF-8 text ({err}); save it as UTF-8") from None
+    raw = _read(given, "project file", "raremin init writes a template")
     try:
         return _project(raw, given)
     except ProjectError as err:
@@ -1099,8 +942,9 @@ def template() -> str:
     Examples
     --------
     >>> from raremin import config
-    >>> sorted(config.tomllib.loads(config.template()))
-    ['assays', 'composites', 'data', 'estimation', 'project', 'report', 'topcuts', 'zones']
+    >>> text = config.template()
+    >>> [section for section in config.SECTIONS if f"[{section}]" not in text]
+    []
     """
     return _TEMPLATE.replace("{max_blocks}", str(MAX_BLOCKS))
 

@@ -29,6 +29,7 @@ __all__ = [
     "ConvergenceError",
     "GeometryError",
     "InputError",
+    "ProjectError",
     "RareminError",
     "UnitError",
 ]
@@ -56,6 +57,20 @@ class InputError(RareminError, ValueError):
     --------
     >>> from raremin.errors import InputError
     >>> isinstance(InputError("grade -1 is negative"), ValueError)
+    True
+    """
+
+
+class ProjectError(InputError):
+    """
+    A project or assessment file that cannot be used: unknown key, bad value, missing file.
+
+    The message is one line: the file, the key and what is allowed.
+
+    Examples
+    --------
+    >>> from raremin.errors import InputError, ProjectError
+    >>> issubclass(ProjectError, InputError) and issubclass(ProjectError, ValueError)
     True
     """
 
