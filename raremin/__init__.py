@@ -272,6 +272,7 @@ _SUBMODULES = (
     "reporting",
     "tonnage",
     "uncertainty",
+    "undiscovered",
     "units",
     "workflow",
 )

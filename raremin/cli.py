@@ -1,6 +1,10 @@
 """
 The ``raremin`` command.
 
+``raremin undiscovered --config assessment.toml`` runs a regional assessment of
+undiscovered deposits (:mod:`raremin.undiscovered.project`) and writes its tables,
+charts and report the same way.
+
 ``raremin assess`` with no arguments runs the whole assessment on the bundled
 (synthetic) Kuirektykol data. On a user's data it takes a project file
 (``--config project.toml``, see :mod:`raremin.config`; ``raremin init`` writes a
@@ -147,6 +151,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true",
                      help="replace an earlier run in the output folder")
     run.add_argument("--debug", action="store_true", help="show tracebacks")
+    regional = sub.add_parser(
+        "undiscovered",
+        help="assess undiscovered deposits of a tract (USGS three-part method)",
+        description="Fit the number of undiscovered deposits, their tonnage and grades, and "
+        "simulate the totals; '--template FILE' writes a commented assessment file.")
+    regional.add_argument("--config", type=Path, help="assessment file (TOML)")
+    regional.add_argument("--template", type=Path, metavar="FILE",
+                          help="write a commented assessment file and stop")
+    regional.add_argument("--simulations", type=_count, metavar="N",
+                          help="Monte Carlo simulations (default: the file's, else 20000)")
+    regional.add_argument("--seed", type=int, help="seed (default: the file's, else 0)")
+    regional.add_argument("--out", type=Path, help="output folder (default: the file's)")
+    regional.add_argument("--overwrite", action="store_true",
+                          help="replace an earlier run in the output folder")
+    regional.add_argument("--force", action="store_true",
+                          help="with --template: replace an existing file")
+    regional.add_argument("--debug", action="store_true", help="show tracebacks")
     init = sub.add_parser("init", help="write a commented project file template")
     init.add_argument("path", nargs="?", type=Path, default=Path("project.toml"),
                       help="where to write it (default project.toml)")
@@ -399,6 +420,97 @@ def _uncertainty_lines(result: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+UNDISCOVERED_FILES = ("summary.csv", "totals.csv", "count_pmf.csv", "count_pmf.png",
+                      "tonnage.png", "totals.png", "report.md", RUN_RECORD)
+
+
+def undiscovered_command(args: argparse.Namespace, argv: list[str]) -> int:
+    """Run ``raremin undiscovered``: a three-part assessment from an assessment file."""
+    import dataclasses
+
+    from .errors import InputError
+    from .undiscovered.project import assessment_template, load_assessment
+
+    if args.template is not None:
+        if args.config is not None:
+            raise InputError("give --template FILE or --config FILE, not both")
+        if args.template.exists() and not args.force:
+            raise InputError(f"{str(args.template)!r} exists; pass --force to replace it")
+        args.template.write_text(assessment_template(), encoding="utf-8")
+        sys.stdout.write(f"Wrote {args.template}: name the elicitation and deposit files, "
+                         f"then run 'raremin undiscovered --config {args.template}'\n")
+        return 0
+    if args.config is None:
+        raise InputError("give --config assessment.toml (or --template FILE to write one)")
+    progress = _Progress(sys.stderr.isatty())
+    progress.step("reading the assessment file and checking the output folder")
+    project = load_assessment(args.config)
+    settings = {k: dict(v) for k, v in project.settings.items()}
+    for flag, key in (("simulations", "simulations"), ("seed", "seed")):
+        if getattr(args, flag) is not None:
+            settings["assessment"][key] = getattr(args, flag)
+    project = dataclasses.replace(project, settings=settings)
+    out: Path = args.out if args.out is not None else project.out
+    check_output_folder(out, args.overwrite)
+    progress.step("fitting the three parts and simulating the totals")
+    result = project.run()
+    progress.step("writing tables, charts and report")
+    files = _write_undiscovered(result, out, project.describe(), ["raremin", *argv])
+    progress.done()
+    summary = result.totals.summary()
+    shown = summary[[c for c in ("P90", "P50", "P10", "mean", "analytic_mean", "p_zero")
+                     if c in summary.columns]]
+    sys.stdout.write(f"{result.name}: undiscovered deposits (mean {result.count.mean:.3g}, "
+                     f"P(0) = {result.count.p_zero:.3g})\n"
+                     f"{shown.to_string(float_format=lambda v: f'{v:,.4g}')}\n"
+                     f"Wrote {out}/: {', '.join(files)}\n")
+    return 0
+
+
+def _write_undiscovered(result: Any, out: Path, provenance: str, command: list[str]
+                        ) -> list[str]:
+    """Every output of a regional assessment, written to a temporary folder and moved."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .reporting import csv_safe, regional_report
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial",
+                                dir=out.resolve().parent))
+    try:
+        files = list(UNDISCOVERED_FILES)
+        result.totals.summary().to_csv(tmp / "summary.csv")
+        result.totals.totals.to_csv(tmp / "totals.csv")
+        csv_safe(result.count.table()).to_csv(tmp / "count_pmf.csv", index=False)
+        charts = [("count_pmf.png", result.count), ("tonnage.png", result.tonnage)]
+        if result.grades is not None:
+            charts.append(("grades.png", result.grades))
+            files.insert(files.index("totals.png"), "grades.png")
+        for name, part in charts:
+            ax = part.plot()
+            ax.figure.savefig(tmp / name, dpi=120, bbox_inches="tight")
+            plt.close(ax.figure)
+        ax = result.totals.plot("ore_t")
+        ax.figure.savefig(tmp / "totals.png", dpi=120, bbox_inches="tight")
+        plt.close(ax.figure)
+        if result.baskets is not None:
+            result.baskets.to_csv(tmp / "baskets.csv")
+            files.insert(files.index("report.md"), "baskets.csv")
+        (tmp / "report.md").write_text(regional_report(result, provenance),
+                                       encoding="utf-8")
+        record = {"raremin": __version__, "command": command, "data": provenance,
+                  "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+                  "files": files}
+        (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+        _move_into_place(tmp, out)
+        return files
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def init_command(args: argparse.Namespace) -> int:
     """Run ``raremin init``: write the commented project template."""
     from .config import template
@@ -440,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.command == "init":
                 code = init_command(args)
+            elif args.command == "undiscovered":
+                code = undiscovered_command(args, args_list)
             else:
                 code = assess_command(args, args_list)
         except KeyboardInterrupt:

@@ -33,7 +33,8 @@ import pandas as pd
 
 from .units import grade_factor, unit_suffix
 
-__all__ = ["csv_safe", "markdown_report", "markdown_text", "summary_table", "text_table"]
+__all__ = ["csv_safe", "markdown_report", "markdown_text", "regional_report", "summary_table",
+           "text_table"]
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -300,3 +301,60 @@ def _markdown_frame(frame: pd.DataFrame) -> str:
                 cells.append(markdown_text(value))
         body.append("| " + " | ".join(cells) + " |")
     return "\n".join([header, rule, *body])
+
+
+def regional_report(result: Any, provenance: str) -> str:
+    """
+    The Markdown report of a regional assessment of undiscovered deposits.
+
+    Parameters
+    ----------
+    result : RegionalResult
+        What :meth:`raremin.undiscovered.project.RegionalAssessment.run` returns.
+    provenance : str
+        Where the inputs came from (one line).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.reporting import regional_report
+    >>> from raremin.undiscovered.count import count_pmf
+    >>> from raremin.undiscovered.project import RegionalResult
+    >>> from raremin.undiscovered.tonnage import TonnageModel
+    >>> from raremin.undiscovered.totals import simulate_totals
+    >>> tonnage = TonnageModel().fit([1e6, 3e6, 1e7])
+    >>> count = count_pmf([0.5, 0.5], method="custom")
+    >>> totals = simulate_totals(count, tonnage, None, 500, seed=0)
+    >>> r = RegionalResult("Tract", count, tonnage, None, totals, None, None, ("A note.",))
+    >>> regional_report(r, "a test").splitlines()[0]
+    '# Tract: undiscovered deposits (three-part method)'
+    """
+    summary = result.totals.summary()
+    table = summary.reset_index().rename(columns={summary.index.name or "index": "total"})
+    lines = [
+        f"# {markdown_text(result.name)}: undiscovered deposits (three-part method)",
+        "",
+        f"Data: {markdown_text(provenance)}.",
+        "",
+        "## Totals of the undiscovered deposits (t)",
+        "",
+        _markdown_frame(table),
+        "",
+        "P90 is the total with a 90 % chance of being met or exceeded (the 0.10 quantile of "
+        "the simulations); `analytic_mean` and `analytic_std` are E[N] E[T] and the "
+        "compound-sum standard deviation, beside the simulated ones.",
+        "",
+        "## Number of undiscovered deposits",
+        "",
+        _markdown_frame(result.count.table().head(60)),
+    ]
+    if result.baskets is not None:
+        baskets = result.baskets.reset_index().rename(columns={"index": "level"})
+        lines += ["", "## Contained rare-earth baskets (t)", "", _markdown_frame(baskets)]
+    lines += ["", "## Notes", ""] + [f"- {markdown_text(n)}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+

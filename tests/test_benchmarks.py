@@ -42,3 +42,12 @@ def test_benchmark_script_runs(script, args, expect):
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert expect in proc.stdout
+
+
+def test_bench_undiscovered_runs():
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_undiscovered.py"),
+                           "--n", "500", "--repeat", "1"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "ratio" in proc.stdout

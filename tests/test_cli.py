@@ -267,3 +267,40 @@ def test_simulate_writes_the_uncertainty_table_and_chart(tmp_path, capsys):
 def test_simulate_needs_a_positive_count(tmp_path, capsys, value):
     assert main([*_small_job(tmp_path), "--simulate", value, "--out", str(tmp_path / "o")]) == 2
     assert "--simulate must be a whole number of realisations >= 1" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- undiscovered
+def test_undiscovered_template_then_run_writes_every_file(validation_dir, tmp_path, capsys):
+    for name in ("ExampleDepEst1.csv", "ExampleGatm.csv"):
+        (tmp_path / name).write_bytes((validation_dir / "mapmark4" / name).read_bytes())
+    config = tmp_path / "assessment.toml"
+    assert main(["undiscovered", "--template", str(config)]) == 0
+    assert main(["undiscovered", "--template", str(config)]) == 2  # exists: --force
+    assert "pass --force" in capsys.readouterr().err
+    out = tmp_path / "run"
+    args = ["undiscovered", "--config", str(config), "--simulations", "3000", "--seed", "4",
+            "--out", str(out)]
+    assert main(args) == 0
+    screen = capsys.readouterr().out
+    assert "ore_t" in screen and "P90" in screen
+    record = json.loads((out / "raremin-run.json").read_text())
+    assert sorted(record["files"]) == sorted(p.name for p in out.iterdir())
+    assert {"summary.csv", "totals.csv", "count_pmf.csv", "grades.png", "report.md"} <= set(
+        record["files"])
+    totals = pd.read_csv(out / "totals.csv")
+    assert len(totals) == 3000 and list(totals.columns[-2:]) == ["Cu_t", "Au_t"]
+    assert "## Number of undiscovered deposits" in (out / "report.md").read_text()
+    # an earlier run is kept unless --overwrite; with it, the same seed, the same totals
+    assert main(args) == 2
+    assert "holds an earlier run" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
+    assert pd.read_csv(out / "totals.csv").equals(totals)
+
+
+def test_undiscovered_needs_a_config(tmp_path, capsys):
+    assert main(["undiscovered"]) == 2
+    assert "give --config assessment.toml" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[count]\nmethod = 'poison'\n")
+    assert main(["undiscovered", "--config", str(bad)]) == 2
+    assert 'count.method = "poison" is not valid' in capsys.readouterr().err

@@ -12,6 +12,8 @@ NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
+#: Notebooks (name after the number) that read the reference data, and its folders they need.
+NEEDS_REFERENCE_DATA = {"real_data": ("realdata",), "undiscovered": ("mapmark4", "ree")}
 
 nbformat = pytest.importorskip(
     "nbformat", reason="nbformat is not installed: pip install '.[test]' to run the notebooks"
@@ -55,9 +57,10 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     pytest.importorskip(
         "ipykernel", reason="ipykernel is not installed: pip install '.[test]' to run the notebooks"
     )
-    if "real_data" in path.name:
+    needs = NEEDS_REFERENCE_DATA.get(path.stem.split("_", 1)[-1])
+    if needs is not None:
         folder = os.environ.get("RAREMIN_VALIDATION_DATA")
-        if not folder or not (Path(folder) / "realdata").is_dir():
+        if not folder or not all((Path(folder) / n).is_dir() for n in needs):
             pytest.skip("RAREMIN_VALIDATION_DATA is not set to the reference datasets folder")
         monkeypatch.setenv("RAREMIN_EXAMPLES", str(REPO_ROOT / "docs" / "examples"))
     # The kernel inherits this environment: make the source checkout importable in it,
