@@ -33,8 +33,9 @@ import pandas as pd
 
 from .units import grade_factor, unit_suffix
 
-__all__ = ["csv_safe", "markdown_report", "markdown_text", "regional_report", "summary_table",
-           "text_table"]
+__all__ = ["CODES", "DEFAULT_FIGURES", "STATEMENT_ROWS", "ResourceStatement", "csv_safe",
+           "markdown_report", "markdown_text", "regional_report", "resource_statement",
+           "round_significant", "summary_table", "text_table"]
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -358,3 +359,493 @@ def regional_report(result: Any, provenance: str) -> str:
     lines += ["", "## Notes", ""] + [f"- {markdown_text(n)}" for n in result.notes]
     return "\n".join(lines) + "\n"
 
+
+
+# ------------------------------------------------------------------------ statements
+#: The reporting codes a statement can follow, with the wording of its title and caveats.
+CODES: Mapping[str, Mapping[str, str]] = {
+    "JORC": {
+        "name": "JORC Code (2012 Edition)",
+        "title": "Mineral Resource estimate reported in accordance with the JORC Code (2012)",
+        "caveat": "Inferred Mineral Resources carry lower confidence than Indicated ones and "
+                  "are reported apart; they are not added to Measured + Indicated.",
+    },
+    "NI 43-101": {
+        "name": "NI 43-101 and the CIM Definition Standards (2014)",
+        "title": "Mineral Resource estimate prepared under NI 43-101 (CIM Definition "
+                 "Standards, 2014)",
+        "caveat": "Mineral Resources that are not Mineral Reserves have not shown economic "
+                  "viability. Inferred Mineral Resources are reported apart and are not added "
+                  "to Measured + Indicated.",
+    },
+    "KAZRC": {
+        "name": "KAZRC Code (2016)",
+        "title": "Mineral Resource estimate reported in accordance with the KAZRC Code "
+                 "(Kazakhstan, 2016)",
+        "caveat": "Inferred Mineral Resources are reported apart and are not added to "
+                  "Measured + Indicated.",
+    },
+}
+
+#: Rows of a statement per zone, in order; "Measured + Indicated" sums the first two and
+#: "Total" all three classes.
+STATEMENT_ROWS: tuple[str, ...] = ("Measured", "Indicated", "Measured + Indicated",
+                                   "Inferred", "Total")
+
+#: Significant figures of the rounded statement by default: tonnage and contained
+#: quantities 3 (Inferred 2), grades 3.
+DEFAULT_FIGURES: Mapping[str, int] = {"tonnage": 3, "contained": 3, "grade": 3,
+                                      "inferred": 2}
+
+
+def round_significant(values: Any, figures: int | Any) -> np.ndarray:
+    """
+    Round to a number of significant figures (elementwise; NaN and 0 kept).
+
+    Parameters
+    ----------
+    values : array_like
+        Numbers.
+    figures : int or array_like of int
+        Significant figures (>= 1), broadcast against `values`.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from raremin.reporting import round_significant
+    >>> round_significant([4_862_000.0, 0.03164, 0.0, 153.6], 2).tolist()
+    [4900000.0, 0.032, 0.0, 150.0]
+    """
+    x = np.asarray(values, dtype=float)
+    n = np.asarray(figures)
+    if np.any(n < 1) or np.any(n != np.round(n)):
+        from .errors import InputError
+
+        raise InputError(f"significant figures must be whole numbers >= 1; got {figures!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.where((x != 0) & np.isfinite(x),
+                            np.floor(np.log10(np.abs(np.where(x == 0, 1.0, x)))), 0.0)
+        scale = 10.0 ** (n - 1 - exponent)
+        out = np.round(x * scale) / scale
+    return np.where((x == 0) | ~np.isfinite(x), x, out)
+
+
+class ResourceStatement:
+    """
+    A resource statement: tonnes, grades and contained quantities by zone and class.
+
+    Made by :func:`resource_statement`. ``table`` holds the unrounded figures (contained
+    quantities from unrounded tonnes and grades); :meth:`rounded` the figures as
+    published, rounded to significant figures per column; :meth:`to_markdown`,
+    :meth:`to_html`, :meth:`to_csv` and :meth:`to_excel` write them with the title and
+    the notes.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``zone``, ``class``, ``cutoff_<unit>``, ``tonnage_t``, the grades, the contained
+        quantities (t); per zone the rows of :data:`STATEMENT_ROWS`, then the zones
+        together (``"All zones"``) when there are several.
+    title : str
+        The code's title, the cut-off with its basis and the price basis.
+    code : str
+        A key of :data:`CODES`.
+    notes : tuple of str
+        The class rules, the rounding, the cut-off and the price basis as stated.
+    figures : mapping
+        Significant figures per column of :meth:`rounded`.
+
+    Examples
+    --------
+    See :func:`resource_statement`.
+    """
+
+    def __init__(self, table: pd.DataFrame, title: str, code: str, notes: Sequence[str],
+                 figures: Mapping[str, int], grades: Sequence[str],
+                 contained: Sequence[str]) -> None:
+        self.table = table
+        self.title = title
+        self.code = code
+        self.figures = dict(figures)
+        self.grades = tuple(grades)
+        self.contained = tuple(contained)
+        rounded = self.rounded()
+        self.adds_up = _adds_up(rounded, ["tonnage_t", *self.contained])
+        self.notes = tuple(notes) + (() if self.adds_up else (
+            "Totals may not add due to rounding.",))
+
+    def __repr__(self) -> str:
+        rows = self.table[self.table["class"] == "Total"]
+        total = rows.iloc[-1] if len(rows) else None
+        head = f"ResourceStatement({self.code}: {self.title.split(': ', 1)[-1]}"
+        if total is None:
+            return head + ")"
+        return (f"{head}; total {total['tonnage_t'] / 1e6:.3g} Mt, "
+                f"{len(self.table)} rows)")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def rounded(self) -> pd.DataFrame:
+        """
+        The statement as published: each column rounded to its significant figures.
+
+        Tonnage and contained quantities to ``figures["tonnage"]`` and
+        ``figures["contained"]`` (``figures["inferred"]`` on Inferred rows), grades to
+        ``figures["grade"]``; the contained quantities are rounded from the unrounded
+        figures, never recomputed from rounded tonnes and grades.
+
+        Examples
+        --------
+        See :func:`resource_statement`.
+        """
+        out = self.table.copy()
+        inferred = (out["class"] == "Inferred").to_numpy()
+        for column in ["tonnage_t", *self.contained]:
+            key = "tonnage" if column == "tonnage_t" else "contained"
+            n = np.where(inferred, self.figures["inferred"], self.figures[key])
+            out[column] = round_significant(out[column], n)
+        for column in self.grades:
+            out[column] = round_significant(out[column], self.figures["grade"])
+        return out
+
+    def to_frame(self, rounded: bool = True) -> pd.DataFrame:
+        """
+        The statement table (rounded by default).
+
+        Examples
+        --------
+        See :func:`resource_statement`.
+        """
+        return self.rounded() if rounded else self.table.copy()
+
+    def _display_frame(self) -> pd.DataFrame:
+        """Rounded, tonnage in Mt, contained in t or kt or Mt by size, grades as named."""
+        frame = self.rounded()
+        renamed = {"tonnage_t": "Tonnage (Mt)"}
+        frame["tonnage_t"] = frame["tonnage_t"] / 1e6
+        for column in self.contained:
+            top = float(np.nanmax(np.abs(frame[column]))) if len(frame) else 0.0
+            scale, unit = ((1e6, "Mt") if top >= 1e6 else (1e3, "kt") if top >= 1e3
+                           else (1.0, "t"))
+            frame[column] = frame[column] / scale
+            renamed[column] = f"{_label(column[:-2])} ({unit})"
+        for column in self.grades:
+            renamed[column] = _grade_label(column)
+        return frame.rename(columns=renamed)
+
+    def to_markdown(self) -> str:
+        """
+        The statement as Markdown: title, table (rounded), notes.
+
+        Examples
+        --------
+        See :func:`resource_statement`.
+        """
+        frame = self._display_frame()
+        lines = [f"## {markdown_text(self.title)}", "", _markdown_frame(frame), ""]
+        lines += [f"- {markdown_text(n)}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        """
+        The statement as an HTML fragment: title, table (rounded), notes.
+
+        Examples
+        --------
+        See :func:`resource_statement`.
+        """
+        import html
+
+        frame = self._display_frame()
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        table = frame.to_html(index=False, na_rep="", border=0,
+                              float_format=lambda v: f"{v:,.4g}")
+        return (f"<div class='raremin'><strong>{html.escape(self.title)}</strong>{table}"
+                f"<ul style='margin:0.2em 0'>{notes}</ul></div>")
+
+    def to_csv(self, path: Any, rounded: bool = True) -> None:
+        """
+        Write the statement table (rounded by default; units in the column names) to CSV.
+
+        Examples
+        --------
+        See :func:`resource_statement`.
+        """
+        csv_safe(self.to_frame(rounded)).to_csv(path, index=False)
+
+    def to_excel(self, path: Any) -> None:
+        """
+        Write the statement to an Excel workbook: the rounded table, the unrounded one
+        and the notes, one sheet each (needs ``openpyxl``: ``pip install
+        'raremin[excel]'``).
+
+        Examples
+        --------
+        See :func:`resource_statement`.
+        """
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError:
+            from .errors import RareminError
+
+            raise RareminError("writing Excel needs openpyxl: pip install 'raremin[excel]' "
+                               "(or write CSV with to_csv)") from None
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            self._display_frame().to_excel(writer, sheet_name="statement", index=False)
+            self.table.to_excel(writer, sheet_name="unrounded", index=False)
+            pd.DataFrame({"note": [self.title, *self.notes]}).to_excel(
+                writer, sheet_name="notes", index=False)
+
+
+def _label(name: str) -> str:
+    """A quantity as geologists write it: TREO, NdPr, Nd2O3, Cu."""
+    from .analytes import parse_analyte
+
+    special = {"treo": "TREO", "tree": "TREE", "lreo": "LREO", "hreo": "HREO",
+               "mreo": "MREO", "creo": "CREO", "ndpr": "NdPr", "ndpr_oxide": "NdPr oxide"}
+    if name in special:
+        return special[name]
+    spec = parse_analyte(f"{name}_pct")
+    return spec.species if spec is not None else name
+
+
+def _grade_label(column: str) -> str:
+    from .units import grade_unit
+
+    head, unit = column.rsplit("_", 1)
+    if head.endswith("_share"):
+        return f"{_label(head[:-6])} share of TREO (%)"
+    shown = {"pct": "%", "ppm": "ppm", "gpt": "g/t"}.get(unit, grade_unit(unit))
+    return f"{_label(head)} ({shown})"
+
+
+def _adds_up(rounded: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Do the rounded rows add up to the rounded sums (M + I, Total, all zones)?"""
+    def close(a: Any, b: Any) -> bool:
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True))
+
+    cut = [c for c in rounded.columns if c.startswith("cutoff_")][0]
+    for (_, _), part in rounded.groupby(["zone", cut], sort=False):
+        rows = part.set_index("class")[list(columns)]
+        if not close(rows.loc["Measured"] + rows.loc["Indicated"],
+                     rows.loc["Measured + Indicated"]):
+            return False
+        if not close(rows.loc["Measured + Indicated"] + rows.loc["Inferred"],
+                     rows.loc["Total"]):
+            return False
+    if "All zones" in set(rounded["zone"]):
+        zones = rounded[rounded["zone"] != "All zones"]
+        sums = zones.groupby(["class", cut], sort=False)[list(columns)].sum()
+        whole = rounded[rounded["zone"] == "All zones"].set_index(["class", cut])[
+            list(columns)]
+        if not close(sums.loc[whole.index].to_numpy(), whole.to_numpy()):
+            return False
+    return True
+
+
+def resource_statement(
+    model: Any,
+    cutoff_grade: str,
+    cutoffs: float | Sequence[float],
+    *,
+    classes: str | Any = "resource_class",
+    grades: Sequence[str] | None = None,
+    code: str = "JORC",
+    price_basis: str | None = None,
+    figures: Mapping[str, int] | None = None,
+    rules: Sequence[str] = (),
+    zones: Sequence[str] | None = None,
+) -> ResourceStatement:
+    """
+    A resource statement by zone, class and cut-off from a classified block model.
+
+    Parameters
+    ----------
+    model : BlockModel
+        Estimated blocks with their grades and a class per parcel.
+    cutoff_grade : str
+        The grade the cut-off applies to, an array of `model` (``"treo_pct"``).
+    cutoffs : float or sequence of float
+        Cut-off(s) in the unit of `cutoff_grade`; material at or above counts.
+    classes : str or array_like of int, default "resource_class"
+        The array of `model` holding the class codes (0 unclassified, 1 Measured, 2
+        Indicated, 3 Inferred), or the codes themselves (one per parcel).
+    grades : sequence of str, optional
+        The grades to report (arrays of `model`, units in their names); their contained
+        quantities follow. Default: the cut-off grade, then the rare-earth baskets and
+        Nd2O3, Pr6O11, Dy2O3, Tb4O7 when present, and the NdPr share of TREO.
+    code : {"JORC", "NI 43-101", "KAZRC"}, default "JORC"
+        The reporting code: labels, title and caveats.
+    price_basis : str, optional
+        The prices behind the cut-off (e.g. ``"USD 80/kg Nd2O3, USGS MCS 2024"``),
+        stated in the title.
+    figures : mapping, optional
+        Significant figures: keys ``tonnage``, ``contained``, ``grade``, ``inferred``
+        (defaults :data:`DEFAULT_FIGURES`).
+    rules : sequence of str
+        How the classes were assigned (one line each), for the notes.
+    zones : sequence of str, optional
+        Zones to report (default all).
+
+    Returns
+    -------
+    ResourceStatement
+
+    Raises
+    ------
+    InputError
+        An unknown code, grade or class array; class codes outside 0-3.
+
+    Notes
+    -----
+    Per zone, cut-off and class: tonnes (sum of parcel tonnes at or above the cut-off),
+    grades (tonnage-weighted means over the parcels where the grade is estimated), and
+    contained quantities ``sum(t x grade x unit factor)`` from the unrounded figures.
+    Measured + Indicated sums the two; Inferred stays apart; Total adds all three.
+    Unclassified parcels are not reported. Rounding happens only in
+    :meth:`ResourceStatement.rounded`, so a rounded contained quantity never comes from
+    rounded tonnes and grades; when rounded rows do not add to the rounded sums, the
+    notes say "Totals may not add due to rounding".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from raremin.grid import BlockGrid, BlockModel
+    >>> from raremin.reporting import resource_statement
+    >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (3, 1, 1))
+    >>> model = BlockModel(grid, ["A"], np.arange(3), np.zeros(3, dtype=np.int8),
+    ...                    np.ones(3), {"density_t_m3": np.full(3, 2.0),
+    ...                                 "cu_pct": np.array([1.0, 0.5, 0.2]),
+    ...                                 "resource_class": np.array([1, 2, 3])})
+    >>> s = resource_statement(model, "cu_pct", 0.3)
+    >>> s.rounded()[["class", "tonnage_t", "cu_pct", "cu_t"]].head(5)
+                      class  tonnage_t  cu_pct  cu_t
+    0              Measured     2000.0    1.00  20.0
+    1             Indicated     2000.0    0.50  10.0
+    2  Measured + Indicated     4000.0    0.75  30.0
+    3              Inferred        0.0     NaN   0.0
+    4                 Total     4000.0    0.75  30.0
+    """
+    from .analytes import parse_analyte
+    from .errors import InputError
+
+    if code not in CODES:
+        raise InputError(f"code must be one of {sorted(CODES)}; got {code!r}")
+    arrays = model.arrays
+    spec = parse_analyte(cutoff_grade)
+    if spec is None or cutoff_grade not in arrays:
+        raise InputError(f"cutoff_grade {cutoff_grade!r} is not a grade array of the model "
+                         f"(a name with its unit, such as 'treo_pct'); it has "
+                         f"{sorted(k for k in arrays if parse_analyte(k) is not None)}")
+    cut = np.atleast_1d(np.asarray(cutoffs, dtype=float))
+    if cut.ndim != 1 or not np.all(np.isfinite(cut)) or np.any(cut < 0):
+        raise InputError(f"cutoffs must be finite grades >= 0; got {cutoffs!r}")
+    codes = np.asarray(arrays[classes] if isinstance(classes, str) and classes in arrays
+                       else classes)
+    if isinstance(classes, str) and classes not in arrays:
+        raise InputError(f"the model has no class array {classes!r}; classify it first "
+                         f"(raremin.classification.classify) or pass the codes")
+    if codes.shape != (model.n_parcels,) or not np.isin(codes, [0, 1, 2, 3]).all():
+        raise InputError(f"classes must be one code per parcel ({model.n_parcels}) in 0-3 "
+                         f"(0 unclassified, 1 Measured, 2 Indicated, 3 Inferred); got shape "
+                         f"{codes.shape}, values {np.unique(codes)[:6].tolist()}")
+    grades = list(grades) if grades is not None else _default_grades(cutoff_grade, arrays)
+    if cutoff_grade in grades:
+        grades.remove(cutoff_grade)
+    grades.insert(0, cutoff_grade)
+    unknown = [g for g in grades if g not in arrays and not g.endswith("_share_pct")]
+    if unknown:
+        raise InputError(f"grades {unknown} are not arrays of the model")
+    names = list(model.zone_names)
+    chosen = names if zones is None else list(zones)
+    missing = [z for z in chosen if z not in names]
+    if missing:
+        raise InputError(f"zones {missing} are not in the model; it has {names}")
+    figs = {**DEFAULT_FIGURES, **(figures or {})}
+
+    tonnage = np.asarray(model.tonnage_t(), dtype=float)
+    zone = np.asarray(model.zone_code)
+    value = np.asarray(arrays[cutoff_grade], dtype=float)
+    plain = [g for g in grades if not g.endswith("_share_pct")]
+    contained_cols = [f"{g.rsplit('_', 1)[0]}_t" for g in plain]
+    factors = np.array([grade_factor(parse_analyte(g).unit) for g in plain])
+    g_values = np.column_stack([np.asarray(arrays[g], dtype=float) for g in plain])
+    known = np.isfinite(g_values)
+    metal = np.where(known, g_values, 0.0) * tonnage[:, None] * factors
+    weight = np.where(known, tonnage[:, None], 0.0)
+    groups = [(z, zone == names.index(z)) for z in chosen]
+    if len(chosen) > 1:
+        groups.append(("All zones", np.isin(zone, [names.index(z) for z in chosen])))
+    sets = {"Measured": (1,), "Indicated": (2,), "Measured + Indicated": (1, 2),
+            "Inferred": (3,), "Total": (1, 2, 3)}
+    records = []
+    for z, inzone in groups:
+        for c in cut:
+            above = inzone & np.isfinite(value) & (value >= c)
+            for label in STATEMENT_ROWS:
+                mask = above & np.isin(codes, sets[label])
+                records.append((z, label, c, tonnage[mask].sum(), metal[mask].sum(axis=0),
+                                weight[mask].sum(axis=0)))
+    table = _statement_frame(records, spec, plain, contained_cols, factors, grades)
+    cut_text = ", ".join(f"{c:g}" for c in cut)
+    unit_text = {"pct": "%", "ppm": "ppm", "gpt": "g/t"}.get(unit_suffix(spec.unit),
+                                                            spec.unit)
+    basis = f"{spec.basis} basis" if spec.kind == "basket" else spec.kind
+    title = (f"{CODES[code]['title']}: cut-off {cut_text} {unit_text} "
+             f"{_label(cutoff_grade.rsplit('_', 1)[0])} ({basis})"
+             + (f"; prices: {price_basis}" if price_basis else ""))
+    notes = [*rules,
+             f"Rounded to {figs['tonnage']} significant figures (tonnes and contained "
+             f"quantities; Inferred to {figs['inferred']}) and grades to {figs['grade']}; "
+             f"contained quantities are computed from the unrounded tonnes and grades.",
+             "Material at or above the cut-off is reported; unclassified material is not.",
+             CODES[code]["caveat"]]
+    if not price_basis:
+        notes.append("No price basis was given for the cut-off.")
+    return ResourceStatement(table, title, code, notes, figs,
+                             [g for g in grades], contained_cols)
+
+
+def _default_grades(cutoff_grade: str, arrays: Mapping[str, Any]) -> list[str]:
+    """The cut-off grade, the baskets and the key oxides present, the NdPr share."""
+    wanted = [cutoff_grade, "treo_pct", "lreo_pct", "hreo_pct", "mreo_pct", "ndpr_pct",
+              "nd2o3_ppm", "pr6o11_ppm", "dy2o3_ppm", "tb4o7_ppm"]
+    out = []
+    for g in wanted:
+        if g in arrays and g not in out:
+            out.append(g)
+    if "ndpr_pct" in arrays and "treo_pct" in arrays:
+        out.append("ndpr_share_pct")
+    return out
+
+
+def _statement_frame(records: list[Any], spec: Any, plain: Sequence[str],
+                     contained: Sequence[str], factors: np.ndarray,
+                     grades: Sequence[str]) -> pd.DataFrame:
+    suffix = unit_suffix(spec.unit)
+    zone, label, cut, tons, metal, weight = zip(*records, strict=True)
+    metal = np.array(metal).reshape(len(records), len(plain))
+    weight = np.array(weight).reshape(len(records), len(plain))
+    frame = pd.DataFrame({"zone": zone, "class": label, f"cutoff_{suffix}": cut,
+                          "tonnage_t": np.array(tons, dtype=float)})
+    return _finish(frame, metal, weight, plain, contained, factors, grades)
+
+
+def _finish(frame: pd.DataFrame, metal: np.ndarray, weight: np.ndarray,
+            plain: Sequence[str], contained: Sequence[str], factors: np.ndarray,
+            grades: Sequence[str]) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(weight > 0, metal / np.where(weight > 0, weight, 1.0) / factors,
+                         np.nan)
+    for j, g in enumerate(plain):
+        frame[g] = means[:, j]
+    if "ndpr_share_pct" in grades:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame["ndpr_share_pct"] = 100.0 * frame["ndpr_pct"] / frame["treo_pct"]
+    for j, c in enumerate(contained):
+        frame[c] = metal[:, j]
+    return frame[[*frame.columns[:4], *grades, *contained]]
