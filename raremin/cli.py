@@ -250,15 +250,21 @@ def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
             files[-1:-1] = ["uncertainty.csv", "grade_tonnage_uncertainty.png"]
         (tmp / "report.md").write_text(markdown_report(result, provenance, table),
                                        encoding="utf-8")
-        record = {"raremin": __version__, "command": command, "data": provenance,
-                  "finished": datetime.datetime.now().isoformat(timespec="seconds"),
-                  "files": files}
-        (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
-        _move_into_place(tmp, out)
+        _seal(tmp, out, files, provenance, command)
         return files
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _seal(tmp: Path, out: Path, files: list[str], provenance: str, command: list[str]
+          ) -> None:
+    """Write the run record (last, it marks a complete run) and move `tmp` to `out`."""
+    record = {"raremin": __version__, "command": command, "data": provenance,
+              "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+              "files": files}
+    (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    _move_into_place(tmp, out)
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:
@@ -500,11 +506,7 @@ def _write_undiscovered(result: Any, out: Path, provenance: str, command: list[s
             files.insert(files.index("report.md"), "baskets.csv")
         (tmp / "report.md").write_text(regional_report(result, provenance),
                                        encoding="utf-8")
-        record = {"raremin": __version__, "command": command, "data": provenance,
-                  "finished": datetime.datetime.now().isoformat(timespec="seconds"),
-                  "files": files}
-        (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
-        _move_into_place(tmp, out)
+        _seal(tmp, out, files, provenance, command)
         return files
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
