@@ -259,6 +259,7 @@ _SUBMODULES = (
     "distributions",
     "domains",
     "drillholes",
+    "economics",
     "errors",
     "estimation",
     "geostats",

@@ -460,7 +460,16 @@ class ResourceStatement:
 
     Examples
     --------
-    See :func:`resource_statement`.
+    >>> import numpy as np
+    >>> from raremin.grid import BlockGrid, BlockModel
+    >>> from raremin.reporting import resource_statement
+    >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+    >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+    ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+    ...                     "resource_class": np.array([1, 3])})
+    >>> s = resource_statement(model, "cu_pct", 0.0)
+    >>> s.table["class"].tolist()
+    ['Measured', 'Indicated', 'Measured + Indicated', 'Inferred', 'Total']
     """
 
     def __init__(self, table: pd.DataFrame, title: str, code: str, notes: Sequence[str],
@@ -500,7 +509,16 @@ class ResourceStatement:
 
         Examples
         --------
-        See :func:`resource_statement`.
+        >>> import numpy as np
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> from raremin.reporting import resource_statement
+        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+        ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+        ...                     "resource_class": np.array([1, 3])})
+        >>> s = resource_statement(model, "cu_pct", 0.0)
+        >>> s.rounded()["tonnage_t"].tolist(), float(s.table["cu_t"].iloc[0])
+        ([2500.0, 0.0, 2500.0, 2500.0, 5000.0], 30.85)
         """
         out = self.table.copy()
         inferred = (out["class"] == "Inferred").to_numpy()
@@ -518,7 +536,16 @@ class ResourceStatement:
 
         Examples
         --------
-        See :func:`resource_statement`.
+        >>> import numpy as np
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> from raremin.reporting import resource_statement
+        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+        ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+        ...                     "resource_class": np.array([1, 3])})
+        >>> s = resource_statement(model, "cu_pct", 0.0)
+        >>> float(s.to_frame(rounded=False)["cu_pct"].iloc[-1])
+        0.867
         """
         return self.rounded() if rounded else self.table.copy()
 
@@ -543,7 +570,16 @@ class ResourceStatement:
 
         Examples
         --------
-        See :func:`resource_statement`.
+        >>> import numpy as np
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> from raremin.reporting import resource_statement
+        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+        ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+        ...                     "resource_class": np.array([1, 3])})
+        >>> s = resource_statement(model, "cu_pct", 0.0)
+        >>> s.to_markdown().splitlines()[0][:40]
+        '## Mineral Resource estimate reported in'
         """
         frame = self._display_frame()
         lines = [f"## {markdown_text(self.title)}", "", _markdown_frame(frame), ""]
@@ -556,7 +592,16 @@ class ResourceStatement:
 
         Examples
         --------
-        See :func:`resource_statement`.
+        >>> import numpy as np
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> from raremin.reporting import resource_statement
+        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+        ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+        ...                     "resource_class": np.array([1, 3])})
+        >>> s = resource_statement(model, "cu_pct", 0.0)
+        >>> s.to_html().startswith("<div class='raremin'>")
+        True
         """
         import html
 
@@ -573,7 +618,19 @@ class ResourceStatement:
 
         Examples
         --------
-        See :func:`resource_statement`.
+        >>> import numpy as np
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> from raremin.reporting import resource_statement
+        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+        ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+        ...                     "resource_class": np.array([1, 3])})
+        >>> s = resource_statement(model, "cu_pct", 0.0)
+        >>> import io
+        >>> buffer = io.StringIO()
+        >>> s.to_csv(buffer)
+        >>> buffer.getvalue().splitlines()[0].split(",")[:4]
+        ['zone', 'class', 'cutoff_pct', 'tonnage_t']
         """
         csv_safe(self.to_frame(rounded)).to_csv(path, index=False)
 
@@ -585,7 +642,17 @@ class ResourceStatement:
 
         Examples
         --------
-        See :func:`resource_statement`.
+        >>> import numpy as np
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> from raremin.reporting import resource_statement
+        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 10.0), (2, 1, 1))
+        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8), np.ones(2),
+        ...                    {"density_t_m3": np.full(2, 2.5), "cu_pct": np.array([1.234, 0.5]),
+        ...                     "resource_class": np.array([1, 3])})
+        >>> s = resource_statement(model, "cu_pct", 0.0)
+        >>> import importlib.util, io
+        >>> if importlib.util.find_spec("openpyxl"):
+        ...     s.to_excel(io.BytesIO())
         """
         try:
             import openpyxl  # noqa: F401

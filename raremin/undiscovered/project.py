@@ -168,7 +168,17 @@ class RegionalAssessment:
 
         Examples
         --------
-        See :func:`load_assessment`.
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from raremin.undiscovered.project import load_assessment
+        >>> text = ('[assessment]\\nsimulations = 100\\n[count]\\nmethod = "custom"\\n'
+        ...         'pmf = [0.0, 1.0]\\n[deposits]\\nfile = "d.csv"\\ntonnage_column = "t"\\n')
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = (Path(folder) / "d.csv").write_text("t\\n1e6\\n2e6\\n4e6\\n")
+        ...     _ = (Path(folder) / "a.toml").write_text(text)
+        ...     result = load_assessment(Path(folder) / "a.toml").run()
+        >>> int(result.totals.totals["n_deposits"].sum())
+        100
         """
         from .count import count_pmf
         from .totals import simulate_totals
