@@ -253,6 +253,7 @@ _SUBMODULES = (
     "analytes",
     "assays",
     "chemistry",
+    "classification",
     "config",
     "datasets",
     "deposit",

@@ -147,6 +147,18 @@ def _parser() -> argparse.ArgumentParser:
                           "simulation per zone) and report P90/P50/P10 of tonnage, grade and "
                           "contained quantity (uncertainty.csv, grade_tonnage_uncertainty.png)")
     run.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
+    run.add_argument("--classify", action="store_true",
+                     help="classify the blocks (Measured/Indicated/Inferred) with the default "
+                          "rules (drill spacing, slope of regression; stated in the report) "
+                          "and write the resource statement (statement.md, statement.csv); "
+                          "on by default on the bundled data, and with a [classification] "
+                          "table in a project file")
+    run.add_argument("--code", choices=["JORC", "NI 43-101", "KAZRC"],
+                     help="reporting code of the statement (default JORC)")
+    run.add_argument("--statement-cutoffs", type=lambda t: _floats(t, "--statement-cutoffs"),
+                     help="cut-offs of the statement (default: the lowest positive cut-off)")
+    run.add_argument("--prices", help="oxide prices: 'default' (USGS, dated) or a CSV price "
+                     "table (oxide, price_usd_kg, date, source): basket values by zone")
     run.add_argument("--out", type=Path, help="output folder (default raremin-output/)")
     run.add_argument("--overwrite", action="store_true",
                      help="replace an earlier run in the output folder")
@@ -248,6 +260,13 @@ def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
                               bbox_inches="tight")
             plt.close(ax.figure)
             files[-1:-1] = ["uncertainty.csv", "grade_tonnage_uncertainty.png"]
+        if result.statement is not None:
+            (tmp / "statement.md").write_text(result.statement.to_markdown(), encoding="utf-8")
+            result.statement.to_csv(tmp / "statement.csv")
+            ax = result.classification.plot()
+            ax.figure.savefig(tmp / "classes.png", dpi=120, bbox_inches="tight")
+            plt.close(ax.figure)
+            files[-1:-1] = ["statement.md", "statement.csv", "classes.png"]
         (tmp / "report.md").write_text(markdown_report(result, provenance, table),
                                        encoding="utf-8")
         _seal(tmp, out, files, provenance, command)
@@ -308,7 +327,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], str, Path
             data.zones, name="Kuirektykol (synthetic)", notes="SYNTHETIC data bundled with raremin"
         )
         source = "bundled Kuirektykol data (SYNTHETIC, calibrated to public figures)"
-        return deposit, data.samples, {}, source, Path("raremin-output")
+        return deposit, data.samples, {"classification": "default"}, source, \
+            Path("raremin-output")
     if args.zones is None:
         raise InputError("give --zones with the data files (or use --config)")
     if args.samples is not None and any(p is not None for p in drill):
@@ -358,10 +378,13 @@ def _options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any
     for flag, key in (("cutoff_grade", "cutoff_grade"), ("cutoffs", "cutoffs"),
                       ("basis", "basis"), ("estimator", "estimator"),
                       ("max_per_hole", "max_per_hole"), ("simulate", "simulate"),
-                      ("seed", "seed")):
+                      ("seed", "seed"), ("code", "code"),
+                      ("statement_cutoffs", "statement_cutoffs"), ("prices", "prices")):
         value = getattr(args, flag)
         if value is not None:
             merged[key] = value
+    if args.classify and merged.get("classification") is None:
+        merged["classification"] = "default"
     return merged
 
 

@@ -47,9 +47,16 @@ Schema (defaults in brackets; ``|`` separates the allowed forms)
   ``[estimation.zones.<zone>]`` ``variogram`` ["auto"] | a table
   ``{nugget, structures = [{shape, sill, ranges, angles}]}``; ``search`` ["auto"] | a
   table ``{max_samples, min_samples, ranges, angles, radius, max_per_octant}``.
+* ``[classification]`` (optional: classes and a resource statement) ``rules =
+  "default"`` | tables ``[classification.measured]``, ``.indicated``, ``.inferred`` of
+  thresholds (the parameters of :class:`raremin.classification.Criteria`:
+  ``max_spacing_m``, ``min_slope``...) and ``combine``, ``spacing_window_m``,
+  ``spacing_shape``, ``spacing_half_height_m``.
 * ``[report]`` ``cutoff_grade`` (``"cu_pct"``) [TREO with rare earths, else the first
   grade]; ``cutoffs`` [from the data]; ``basis`` ["oxide"]; ``unit`` ["pct"];
-  ``baskets`` [treo, lreo, hreo, mreo, ndpr, creo].
+  ``baskets`` [treo, lreo, hreo, mreo, ndpr, creo]; ``code`` ["jorc"] | "ni 43-101" |
+  "kazrc"; ``statement_cutoffs`` [the lowest positive cut-off]; ``prices`` [none] |
+  "default" | a CSV price table (:func:`raremin.economics.read_prices`).
 
 Paths are relative to the project file's folder; ``${VAR}``, ``$VAR`` and ``~`` are
 expanded. The zone names of ``[estimation.zones]`` are checked at load time for zones
@@ -118,7 +125,7 @@ __all__ = ["SECTIONS", "Project", "ProjectError", "load_project", "template"]
 
 #: The sections of a project file.
 SECTIONS: tuple[str, ...] = ("project", "data", "assays", "composites", "topcuts", "zones",
-                             "estimation", "report")
+                             "estimation", "classification", "report")
 
 _TABLES = ("collars", "surveys", "assays")
 _KINDS = {"collars": "collars", "surveys": "surveys", "assays": "intervals",
@@ -519,17 +526,48 @@ def _baskets(value: Any, key: str) -> tuple[str, ...]:
     return tuple(v.strip().lower() for v in value)
 
 
-def _report(raw: Any) -> dict[str, Any]:
+def _report(raw: Any, paths: _Paths) -> dict[str, Any]:
     def cutoffs(value: Any, key: str) -> list[float]:
         values = _numbers(value, key, low=0.0)
         if not values:
             raise _bad(key, value, "expected at least one cut-off")
         return values
 
+    def prices(value: Any, key: str) -> Any:
+        if value == "default":
+            return value
+        return paths(value, key)
+
+    from .reporting import CODES
+
     return _check_keys(raw, "report", {
         "cutoff_grade": (lambda v, k: (_grade_name(v, k), v.strip())[1], None),
         "cutoffs": (cutoffs, None), "basis": (_choice(("oxide", "element")), "oxide"),
-        "unit": (_unit, "pct"), "baskets": (_baskets, None)})
+        "unit": (_unit, "pct"), "baskets": (_baskets, None),
+        "code": (_choice(tuple(c.lower() for c in CODES)), "jorc"),
+        "statement_cutoffs": (cutoffs, None), "prices": (prices, None)})
+
+
+def _classification(raw: Any) -> dict[str, Any] | None:
+    """The [classification] table: "default" rules or rules by class, checked now."""
+    if raw is None:
+        return None
+    from .classification import ClassificationRules
+
+    raw = _table(raw, "classification", ("rules", "measured", "indicated", "inferred",
+                                          "combine", "spacing_window_m", "spacing_shape",
+                                          "spacing_half_height_m"))
+    if "rules" in raw:
+        if raw["rules"] != "default" or len(raw) > 1:
+            raise _bad("classification.rules", raw["rules"],
+                       'use rules = "default" alone, or give [classification.measured], '
+                       '[classification.indicated]... tables instead')
+        return {"rules": "default"}
+    try:
+        ClassificationRules.from_mapping(raw)
+    except InputError as err:
+        raise _wrap("classification", err) from None
+    return dict(raw)
 
 
 # -------------------------------------------------------------------------- project
@@ -576,6 +614,7 @@ class Project:
     zones: Mapping[str, Any]
     estimation: Mapping[str, Any]
     report: Mapping[str, Any]
+    classification: Mapping[str, Any] | None = None
 
     @property
     def files(self) -> dict[str, Path]:
@@ -775,6 +814,7 @@ class Project:
         >>> options["estimator"], options["block_size"], options["cutoffs"]
         ('idw', 5.0, [0.0, 0.5])
         """
+        from .reporting import CODES
         from .workflow import DEFAULT_BASKETS
 
         est, rep = self.estimation, self.report
@@ -791,6 +831,11 @@ class Project:
             "simulate": est["simulate"],
             "discretisation": est["discretisation"],
             "baskets": rep["baskets"] if rep["baskets"] is not None else DEFAULT_BASKETS,
+            "classification": (None if self.classification is None
+                               else self.classification.get("rules", self.classification)),
+            "code": {c.lower(): c for c in CODES}[rep["code"]],
+            "statement_cutoffs": rep["statement_cutoffs"],
+            "prices": None if rep["prices"] is None else str(rep["prices"]),
         }
 
     def run(self) -> Assessment:
@@ -927,9 +972,11 @@ def _project(raw: dict[str, Any], path: Path) -> Project:
     sections = {"data": data, "assays": _assays(raw.get("assays", {})),
                 "composites": _composites(raw.get("composites", {})),
                 "topcuts": _topcuts(raw.get("topcuts", {})), "zones": zones,
-                "estimation": estimation, "report": _report(raw.get("report", {}))}
+                "estimation": estimation, "report": _report(raw.get("report", {}), paths)}
+    rules = _classification(raw.get("classification"))
     return Project(path.resolve(), name, crs, out,
-                   **{k: MappingProxyType(v) for k, v in sections.items()})
+                   **{k: MappingProxyType(v) for k, v in sections.items()},
+                   classification=None if rules is None else MappingProxyType(rules))
 
 
 def template() -> str:
@@ -1051,4 +1098,16 @@ search = "auto"                  # "auto": from the variogram, or a table such a
 basis = "oxide"                  # rare-earth totals on "oxide" (TREO) or "element" (TREE) basis
 unit = "pct"                     # unit of the rare-earth totals: "pct", "ppm"...
 baskets = ["treo", "lreo", "hreo", "mreo", "ndpr", "creo"]  # rare-earth baskets reported
+code = "jorc"                    # statement wording: "jorc", "ni 43-101" or "kazrc"
+# statement_cutoffs = [0.1]      # cut-offs of the statement (default: the lowest positive)
+# prices = "default"             # oxide prices: "default" (USGS, dated) or a CSV price table
+
+# [classification]               # Measured / Indicated / Inferred and a resource statement
+# rules = "default"              # spacing and slope of regression; or, instead, per class:
+# [classification.measured]      # every threshold must hold (combine = "all")
+# max_spacing_m = 50.0
+# min_slope = 0.85
+# [classification.indicated]
+# max_spacing_m = 100.0
+# min_slope = 0.6
 """

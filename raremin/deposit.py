@@ -551,6 +551,11 @@ class Zone:
         columns = ["zone", "grade", "basis", "unit", "mean_grade", "tonnage_t", "contained_t"]
         return pd.DataFrame(rows, columns=columns)
 
+    def __repr__(self) -> str:
+        from ._display import zone_text
+
+        return zone_text(self)
+
     def _repr_html_(self) -> str:
         from ._display import zone_html
 
@@ -988,6 +993,11 @@ class Deposit:
             zones.append(Zone.from_mesh(label, path, density, unit=unit, crs=crs))
         check_zones_apart(zones)
         return cls(name, zones, crs=crs, notes=notes, topography=topography)
+
+    def __repr__(self) -> str:
+        from ._display import deposit_text
+
+        return deposit_text(self)
 
     def _repr_html_(self) -> str:
         from ._display import deposit_html

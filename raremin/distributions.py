@@ -378,13 +378,27 @@ class GradeDistribution(ABC):
         grade = self.name or "grade"
         return f"{grade} in {self.unit}, {self.basis} basis"
 
+    def _repr_parts(self) -> list[str]:
+        """The family's own figures for displays (``["mu -2.051, sigma 0.5545"]``)."""
+        return []
+
+    def __repr__(self) -> str:
+        from ._display import distribution_text
+
+        return distribution_text(self)
+
+    def _repr_html_(self) -> str:
+        from ._display import distribution_html
+
+        return distribution_html(self)
+
 
 def _common_fields(unit: str, basis: str) -> tuple[str, str]:
     return grade_unit(unit), check_basis(basis)
 
 
 # ----------------------------------------------------------------------------- families
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Lognormal(GradeDistribution):
     """
     Lognormal grades: ``log Z`` is normal with mean `mu` and standard deviation `sigma`.
@@ -525,6 +539,11 @@ class Lognormal(GradeDistribution):
     def batch_shape(self) -> tuple[int, ...]:
         """Broadcast shape of ``mu`` and ``sigma``."""
         return np.broadcast_shapes(self.mu.shape, self.sigma.shape)
+
+    def _repr_parts(self) -> list[str]:
+        from ._display import fmt_span
+
+        return [f"mu {fmt_span(self.mu)}, sigma {fmt_span(self.sigma)}"]
 
     def _expanded(self) -> Lognormal:
         return dataclasses.replace(self, mu=self.mu[..., None], sigma=self.sigma[..., None])
@@ -680,7 +699,7 @@ class Lognormal(GradeDistribution):
         )
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Normal(GradeDistribution):
     """
     Normal (Gaussian) grades, most useful as the base of a :class:`Truncated` family.
@@ -729,6 +748,11 @@ class Normal(GradeDistribution):
     def batch_shape(self) -> tuple[int, ...]:
         """Broadcast shape of ``loc`` and ``scale``."""
         return np.broadcast_shapes(self.loc.shape, self.scale.shape)
+
+    def _repr_parts(self) -> list[str]:
+        from ._display import fmt_span
+
+        return [f"loc {fmt_span(self.loc)}, scale {fmt_span(self.scale)}"]
 
     def _expanded(self) -> Normal:
         return dataclasses.replace(self, loc=self.loc[..., None], scale=self.scale[..., None])
@@ -838,7 +862,7 @@ class Normal(GradeDistribution):
         return _scalar(np.broadcast_to(self.loc, self.batch_shape).copy())
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Gamma(GradeDistribution):
     """
     Gamma-distributed grades with shape `k` and scale `theta`.
@@ -910,6 +934,11 @@ class Gamma(GradeDistribution):
     def batch_shape(self) -> tuple[int, ...]:
         """Broadcast shape of ``k`` and ``theta``."""
         return np.broadcast_shapes(self.k.shape, self.theta.shape)
+
+    def _repr_parts(self) -> list[str]:
+        from ._display import fmt_span
+
+        return [f"k {fmt_span(self.k)}, theta {fmt_span(self.theta)}"]
 
     def _expanded(self) -> Gamma:
         return dataclasses.replace(self, k=self.k[..., None], theta=self.theta[..., None])
@@ -1011,7 +1040,7 @@ class Gamma(GradeDistribution):
         return self.k * (self.k + 1) * self.theta**2 * special.gammaincc(self.k + 2, u)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Truncated(GradeDistribution):
     """
     A distribution restricted to ``lower <= Z <= upper`` and renormalised.
@@ -1085,6 +1114,14 @@ class Truncated(GradeDistribution):
     def batch_shape(self) -> tuple[int, ...]:
         """Broadcast shape of the base's parameters and the bounds."""
         return np.broadcast_shapes(self.base.batch_shape, self.lower.shape, self.upper.shape)
+
+    def _repr_parts(self) -> list[str]:
+        from ._display import fmt_span, unit_text
+
+        base = "; ".join(self.base._repr_parts())
+        return [f"{type(self.base).__name__} {base}".strip(),
+                f"truncated to [{fmt_span(self.lower)}, {fmt_span(self.upper)}] "
+                f"{unit_text(self.unit)}"]
 
     def _expanded(self) -> Truncated:
         return Truncated(self.base._expanded(), self.lower[..., None], self.upper[..., None])
@@ -1197,7 +1234,7 @@ class Truncated(GradeDistribution):
         return np.where(c > self.upper, 0.0, out)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Empirical(GradeDistribution):
     """
     The distribution of a set of samples, optionally with declustering weights.
@@ -1277,6 +1314,14 @@ class Empirical(GradeDistribution):
     def n_effective(self) -> float:
         """Effective number of samples, ``(sum w)**2 / sum w**2`` (Kish)."""
         return float(self.weights.sum() ** 2 / np.sum(self.weights**2))
+
+    def _repr_parts(self) -> list[str]:
+        from ._display import fmt, fmt_span
+
+        parts = [f"{self.n:,} samples {fmt_span(self.values)}"]
+        if np.ptp(self.weights) > 0:
+            parts.append(f"weighted ({fmt(self.n_effective)} effective)")
+        return parts
 
     def _expanded(self) -> Empirical:
         return self
@@ -1417,7 +1462,7 @@ class Empirical(GradeDistribution):
         return gen.choice(self.values, size=size, p=self.weights / self.weights.sum())
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Mixture(GradeDistribution):
     """
     Weighted populations in one zone (for example a low-grade halo and a high-grade core).
@@ -1490,6 +1535,14 @@ class Mixture(GradeDistribution):
     def batch_shape(self) -> tuple[int, ...]:
         """Broadcast shape of the components."""
         return np.broadcast_shapes(*(c.batch_shape for c in self.components))
+
+    def _repr_parts(self) -> list[str]:
+        from ._display import fmt_tuple
+
+        kinds = ", ".join(type(c).__name__ for c in self.components[:4])
+        more = f" +{len(self.components) - 4} more" if len(self.components) > 4 else ""
+        return [f"{len(self.components)} components ({kinds}{more}), weights "
+                f"{fmt_tuple(self.weights[:8], 3)}{' ...' if self.weights.size > 8 else ''}"]
 
     def _expanded(self) -> Mixture:
         return Mixture([c._expanded() for c in self.components], self.weights, self.name)
@@ -1672,6 +1725,16 @@ class FitResult:
     bic: float
     ks_statistic: float
     ks_pvalue: float
+
+    def __repr__(self) -> str:
+        from ._display import fit_result_text
+
+        return fit_result_text(self)
+
+    def _repr_html_(self) -> str:
+        from ._display import fit_result_html
+
+        return fit_result_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """

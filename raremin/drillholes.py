@@ -923,8 +923,9 @@ class Drillholes:
         return codes
 
     def __repr__(self) -> str:
-        return (f"Drillholes({len(self.collars)} hole(s), {len(self.surveys)} survey "
-                f"station(s), {len(self.intervals)} interval(s); {len(self.report)} problem(s))")
+        return (f"Drillholes({len(self.collars):,} hole(s), {len(self.surveys):,} survey "
+                f"station(s), {len(self.intervals):,} interval(s); {len(self.report):,} "
+                f"problem(s))")
 
     def _repr_html_(self) -> str:
         from ._display import _card

@@ -116,6 +116,16 @@ class BlockGrid:
         object.__setattr__(self, "shape", shape)
         object.__setattr__(self, "crs", as_crs(self.crs))
 
+    def __repr__(self) -> str:
+        from ._display import grid_text
+
+        return grid_text(self)
+
+    def _repr_html_(self) -> str:
+        from ._display import text_html
+
+        return text_html("Block grid", repr(self))
+
     @classmethod
     def covering(
         cls, obj: Deposit | Zone | Iterable[Zone], block_size: float | Sequence[float]
@@ -1299,6 +1309,11 @@ class BlockModel:
         from . import _blockfiles
 
         return _blockfiles.read_zarr(cls, path, chunks)
+
+    def __repr__(self) -> str:
+        from ._display import block_model_text
+
+        return block_model_text(self)
 
     def _repr_html_(self) -> str:
         if self.is_lazy:

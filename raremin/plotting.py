@@ -17,6 +17,8 @@ only when a function is called, so ``import raremin`` does not need it.
   explored area and a scale bar (a solid's or a layer's footprint in plan).
 - :func:`plot_blocks`: one bench (plan) or one vertical section of a block model,
   coloured by zone or by a grade.
+- :func:`plot_classes`: one bench or section of a block model's resource classes
+  (Measured, Indicated, Inferred) in fixed colours with a legend.
 
 Axis labels always state the grade unit and basis (element or oxide), and tonnages
 their unit, following ``docs/conventions.md``.
@@ -54,8 +56,8 @@ from .units import tonnage_unit as _tonnage_unit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_blocks", "plot_grade_tonnage", "plot_grade_tonnage_envelope", "plot_histogram",
-           "plot_zones"]
+__all__ = ["CLASS_COLORS", "plot_blocks", "plot_classes", "plot_grade_tonnage",
+           "plot_grade_tonnage_envelope", "plot_histogram", "plot_zones"]
 
 #: How each canonical grade unit is written in axis labels.
 _UNIT_TEXT = {"pct": "%", "ppb": "ppb", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t",
@@ -1318,6 +1320,146 @@ def plot_blocks(
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.set_title(f"{title}: {variable}")
     if level is not None:
+        ax.set_aspect("equal")
+    ax.block_values = values
+    if created:
+        ax.figure.tight_layout()
+    return ax
+
+
+# ------------------------------------------------------------------------ resource classes
+#: Colours of the resource classes in :func:`plot_classes`: the red, orange and blue ends
+#: of ColorBrewer's RdYlBu scheme (readable with red-green colour blindness), grey for
+#: blocks estimated but not classified. There is no standard: pass ``colors=``.
+CLASS_COLORS = {"Measured": "#d7191c", "Indicated": "#fdae61", "Inferred": "#2c7bb6",
+                "Unclassified": "#d9d9d9"}
+
+
+def plot_classes(
+    model: Any,
+    classes: Any = None,
+    ax: Any = None,
+    *,
+    level: float | None = None,
+    section: tuple[str, float] | None = None,
+    colors: Mapping[str, Any] | None = None,
+    legend: bool = True,
+) -> Axes:
+    """
+    Draw the resource classes of one bench (plan view) or one vertical section.
+
+    Parameters
+    ----------
+    model : BlockModel
+        The block model (:class:`raremin.grid.BlockModel`).
+    classes : array_like of int, optional
+        Class code per parcel (0 Unclassified, 1 Measured, 2 Indicated, 3 Inferred,
+        :data:`raremin.classification.CLASS_NAMES`); default the model's
+        ``resource_class`` array. A block split between zones shows the class of its
+        largest parcel.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+    level : float, optional
+        Units: m. An elevation: the bench of blocks holding it, in plan. Default
+        (with no `section`): the bench holding the most classified parcels.
+    section : (str, float), optional
+        ``("easting", x)`` or ``("northing", y)`` (units: m): a vertical section.
+    colors : mapping of str to colour, optional
+        Colours by class name, over :data:`CLASS_COLORS` (Measured red, Indicated
+        orange, Inferred blue, Unclassified grey).
+    legend : bool, default True
+        Draw a legend of the classes present.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes; ``ax.block_values`` holds the drawn plane of class codes (NaN where
+        there is no parcel).
+
+    Raises
+    ------
+    InputError
+        No classes, codes outside 0..3 or of the wrong length, both `level` and
+        `section`, a plane outside the model.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from shapely import box
+    >>> from raremin.deposit import Zone
+    >>> from raremin.grid import BlockGrid, BlockModel
+    >>> from raremin.plotting import plot_classes
+    >>> model = BlockModel.from_deposit(Zone("A", box(0, 0, 30, 10), 10, 0, 2.5),
+    ...                                 BlockGrid((0, 0, 0), 10, (3, 1, 1)))
+    >>> ax = plot_classes(model, [1, 2, 3])
+    >>> ax.block_values.tolist(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ([[1.0, 2.0, 3.0]], ['Measured', 'Indicated', 'Inferred'])
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    names = ("Unclassified", "Measured", "Indicated", "Inferred")
+    if classes is None:
+        if "resource_class" not in model.arrays:
+            raise InputError("no classes: pass classes= or a model with a 'resource_class' "
+                             "array (raremin.classification.classify(...).model)")
+        classes = model.arrays["resource_class"]
+    codes = np.asarray(classes)
+    if codes.shape != (model.n_parcels,) or codes.dtype.kind not in "iu" or (
+            codes.size and (codes.min() < 0 or codes.max() > 3)):
+        raise InputError(f"classes must be integer codes 0..3, one per parcel "
+                         f"({model.n_parcels}); got shape {codes.shape}, dtype {codes.dtype}")
+    palette = {**CLASS_COLORS, **dict(colors or {})}
+    unknown = sorted(set(palette) - set(names))
+    if unknown:
+        raise InputError(f"colors names unknown classes {unknown}; use {list(names)}")
+    grid = model.grid
+    if level is None and section is None and grid.ndim == 3:
+        iz = grid.index_to_ijk(model.block_index)[:, 2]
+        counts = np.bincount(iz[codes > 0] if (codes > 0).any() else iz,
+                             minlength=grid.shape[2])
+        level = float(grid.axis_centres(2)[int(np.argmax(counts))])
+    if grid.ndim == 2:
+        if section is not None:
+            raise InputError("a 2D block model has no vertical section; leave section= out")
+        axis, index, (u, v) = 2, 0, (0, 1)
+        title, ijk = "Plan", np.column_stack([grid.index_to_ijk(model.block_index),
+                                              np.zeros(model.n_parcels, dtype=np.int64)])
+    else:
+        axis, index, (u, v), title = _block_plane(model, level, section)
+        ijk = grid.index_to_ijk(model.block_index)
+    on = ijk[:, axis] == index
+    nu, nv = grid.shape[u], grid.shape[v]
+    cell = ijk[on, v] * nu + ijk[on, u]
+    share = np.asarray(model.proportion)[on]
+    # The class of the largest parcel of each block: sort by share, keep the last.
+    order = np.lexsort((share, cell))
+    last = np.ones(order.size, dtype=bool)
+    last[:-1] = cell[order][1:] != cell[order][:-1]
+    values = np.full(nu * nv, np.nan)
+    values[cell[order][last]] = codes[on][order][last]
+    values = values.reshape(nv, nu)
+    ax, created = _start(ax)
+    edges_u = grid.origin[u] + grid.block_size[u] * np.arange(nu + 1)
+    edges_v = grid.origin[v] + grid.block_size[v] * np.arange(nv + 1)
+    cmap = ListedColormap([palette[n] for n in names])
+    norm = BoundaryNorm(np.arange(5) - 0.5, 4)
+    ax.pcolormesh(edges_u, edges_v, np.ma.masked_invalid(values), cmap=cmap, norm=norm)
+    if legend:
+        present = {int(c) for c in values[np.isfinite(values)]}
+        handles = [Patch(color=palette[names[c]], label=names[c])
+                   for c in (1, 2, 3, 0) if c in present]
+        if handles:
+            ax.legend(handles=handles, fontsize="small", loc="best")
+    labels = ("Easting (m)", "Northing (m)", "Elevation (m)")
+    ax.set_xlabel(labels[u])
+    ax.set_ylabel(labels[v])
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_title(f"{title}: resource classes")
+    if section is None:
         ax.set_aspect("equal")
     ax.block_values = values
     if created:

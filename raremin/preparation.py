@@ -155,6 +155,11 @@ class Preparation:
         return (f"Preparation({len(self.samples):,} sample(s), {len(self.grades)} grade(s), "
                 f"{len(self.steps)} step(s))")
 
+    def _repr_html_(self) -> str:
+        from ._display import text_html
+
+        return text_html("Preparation", repr(self), self.steps)
+
 
 class _Steps:
     def __init__(self) -> None:

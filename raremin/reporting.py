@@ -279,10 +279,17 @@ def markdown_report(assessment: Any, provenance: str, table: str | None = None) 
         "Chart: `grade_tonnage.png`; full tables: `grade_tonnage.csv`, `summary.csv`, "
         "`zones.csv`, `adjustments.csv`.",
         "",
-        "These figures are estimates and are not a resource statement: classification "
-        "(Measured/Indicated/Inferred) is not applied.",
-        "",
     ]
+    statement = getattr(a, "statement", None)
+    if statement is None:
+        lines += ["These figures are estimates and are not a resource statement: "
+                  "classification (Measured/Indicated/Inferred) is not applied.", ""]
+    else:
+        lines += ["## Resource statement", "", statement.to_markdown(), "",
+                  "Also in `statement.md` and `statement.csv` (rounded; the unrounded "
+                  "figures are the sums of the blocks); classes on a plan in `classes.png`. "
+                  "The classification rules are a starting point: a Competent Person (JORC) "
+                  "or Qualified Person (NI 43-101) must review them.", ""]
     return "\n".join(lines)
 
 
@@ -582,6 +589,7 @@ class ResourceStatement:
         '## Mineral Resource estimate reported in'
         """
         frame = self._display_frame()
+        frame = frame.astype(object).where(frame.notna(), "-")
         lines = [f"## {markdown_text(self.title)}", "", _markdown_frame(frame), ""]
         lines += [f"- {markdown_text(n)}" for n in self.notes]
         return "\n".join(lines) + "\n"

@@ -189,6 +189,11 @@ class GradeTonnage:
 
         return plot_grade_tonnage(self, ax=ax, **kwargs)
 
+    def __repr__(self) -> str:
+        from ._display import grade_tonnage_text
+
+        return grade_tonnage_text(self)
+
     def _repr_html_(self) -> str:
         from ._display import grade_tonnage_html
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -54,7 +55,7 @@ from .errors import InputError, RareminError
 from .grid import MAX_BLOCKS, BlockGrid, BlockModel, check_block_count
 from .preparation import Preparation, prepare_samples
 from .tonnage import GradeTonnage, grade_tonnage
-from .units import GRADE_UNITS, convert_grade, grade_unit, unit_suffix
+from .units import GRADE_UNITS, convert_grade, grade_factor, grade_unit, unit_suffix
 
 __all__ = [
     "DEFAULT_BASKETS",
@@ -548,6 +549,13 @@ class Assessment:
         With ``simulate=N``: per zone (and Total), cut-off and statistic (mean, std,
         P90, P50, P10): tonnage, mean grade and contained quantity of the cut-off grade
         over the realisations (:func:`raremin.uncertainty.summarise_grade_tonnage`).
+    classification : Classification or None
+        With `classification`: the classes of the blocks, the rules and the counts
+        (:func:`raremin.classification.classify`); ``model`` then holds
+        ``resource_class``.
+    statement : ResourceStatement or None
+        With `classification`: the resource statement by zone, class and cut-off
+        (:func:`raremin.reporting.resource_statement`).
 
     Examples
     --------
@@ -571,6 +579,18 @@ class Assessment:
     preparation: Preparation | None = None
     realisations: BlockModel | None = None
     uncertainty: pd.DataFrame | None = None
+    classification: Any = None
+    statement: Any = None
+
+    def __repr__(self) -> str:
+        from ._display import assessment_text
+
+        return assessment_text(self)
+
+    def _repr_html_(self) -> str:
+        from ._display import assessment_html
+
+        return assessment_html(self)
 
     @property
     def cutoff_label(self) -> str:
@@ -866,6 +886,10 @@ def assess(
     seed: int = 0,
     simulate: int = 0,
     discretisation: int | Sequence[int] = (2, 2, 1),
+    classification: Any = None,
+    code: str = "JORC",
+    statement_cutoffs: Sequence[float] | None = None,
+    prices: Any = None,
 ) -> Assessment:
     """
     Estimate a deposit's zones from samples and tabulate grade-tonnage by zone.
@@ -939,6 +963,21 @@ def assess(
     discretisation : int or sequence of int, default (2, 2, 1)
         With `simulate`: points simulated per block along each axis (their mean is the
         block's grade).
+    classification : None, "default", mapping or ClassificationRules, optional
+        Classify the blocks (Measured, Indicated, Inferred) with these rules
+        (:func:`raremin.classification.classify`; ``"default"``:
+        :meth:`~raremin.classification.ClassificationRules.default`, a mapping: a
+        ``[classification]`` table) and make the resource statement
+        (``Assessment.statement``); with `simulate`, simulation-based criteria can use
+        the realisations. None: no classes, no statement.
+    code : {"JORC", "NI 43-101", "KAZRC"}, default "JORC"
+        The reporting code of the statement.
+    statement_cutoffs : sequence of float, optional
+        Cut-offs of the statement (default: the lowest positive cut-off).
+    prices : None, "default", str or PriceTable, optional
+        Oxide prices (:mod:`raremin.economics`: ``"default"`` is the dated USGS table, a
+        path a CSV price table): the in-situ value of 1 kg of TREO of each zone's own
+        oxide distribution goes in the zone table, with the price date and source.
 
     Returns
     -------
@@ -969,6 +1008,7 @@ def assess(
     if not isinstance(deposit, Deposit):
         raise InputError(f"deposit must be a Deposit; got {type(deposit).__name__}")
     _check_zone_names(deposit)
+    rules, price_table = _classification_rules(classification, code), _prices(prices)
     if isinstance(samples, Preparation):
         prep = samples
     else:
@@ -1071,9 +1111,18 @@ def assess(
             f"quantile; the other grades are not simulated; blocks the kriging left unestimated "
             f"are left out of the realisations too.")
         notes.extend(_reconciliation_notes(zones, key))
+    if price_table is not None:
+        zones = _basket_values(zones, model, tonnage, price_table, notes)
+    classes, statement = None, None
+    if rules is not None:
+        classes, statement = _classify(model, rules, frame, key, realisations, cut,
+                                       statement_cutoffs, code, price_table, zone_column)
+        model = classes.model
+        notes.append("Classification (see the statement): " + "; ".join(
+            line.rstrip(".") for line in classes.rules.describe()) + ".")
     return Assessment(deposit, model, curve, summary, key.rsplit("_", 1)[0], spec.basis,
                       spec.unit, outside, tuple(notes), zones, steps.frame(), members, prep,
-                      realisations, uncertainty)
+                      realisations, uncertainty, classes, statement)
 
 
 def _simulate(model: BlockModel, frame: pd.DataFrame, key: str, sample_values: np.ndarray,
@@ -1094,6 +1143,100 @@ def _simulate(model: BlockModel, frame: pd.DataFrame, key: str, sample_values: n
     table = realisation_grade_tonnage(realisations, key, cut, unit=spec.unit,
                                       basis=spec.basis)
     return realisations, summarise_grade_tonnage(table)
+
+
+def _classification_rules(classification: Any, code: str) -> Any:
+    """The classification rules asked for (checked before any long work), or None."""
+    from .reporting import CODES
+
+    if code not in CODES:
+        raise InputError(f"code must be one of {sorted(CODES)}; got {code!r}")
+    if classification is None:
+        return None
+    from .classification import ClassificationRules
+
+    if isinstance(classification, ClassificationRules):
+        return classification
+    if isinstance(classification, str) and classification == "default":
+        return ClassificationRules.default()
+    if isinstance(classification, Mapping):
+        return ClassificationRules.from_mapping(classification)
+    raise InputError(f"classification must be None, 'default', a mapping of rules or "
+                     f"ClassificationRules; got {classification!r}")
+
+
+def _prices(prices: Any) -> Any:
+    """The price table asked for, or None."""
+    if prices is None:
+        return None
+    from .economics import PriceTable, default_prices, read_prices
+
+    if isinstance(prices, PriceTable):
+        return prices
+    if isinstance(prices, str) and prices == "default":
+        return default_prices()
+    if isinstance(prices, (str, os.PathLike)):
+        return read_prices(prices)
+    raise InputError(f"prices must be None, 'default', a CSV path or a PriceTable; got "
+                     f"{type(prices).__name__}")
+
+
+def _basket_values(zones: pd.DataFrame, model: BlockModel, tonnage: np.ndarray,
+                   prices: Any, notes: list[str]) -> pd.DataFrame:
+    """Each zone's in-situ value of 1 kg of TREO from its own oxide distribution."""
+    from .economics import basket_price
+
+    oxides = {}
+    for name in model.arrays:
+        a = parse_analyte(name)
+        if a is not None and a.kind == "oxide" and a.element in RARE_EARTHS:
+            oxides[a.species] = np.asarray(model.arrays[name], dtype=float) * grade_factor(
+                a.unit)
+    if not oxides:
+        notes.append("Prices were given, but the blocks hold no rare-earth oxide grades: "
+                     "no basket value.")
+        return zones
+    values, excluded = [], set()
+    for k in range(len(model.zone_names)):
+        mask = np.asarray(model.zone_code) == k
+        mass = {ox: float(np.nansum(g[mask] * tonnage[mask])) for ox, g in oxides.items()}
+        total = sum(mass.values())
+        if total <= 0:
+            values.append(np.nan)
+            continue
+        result = basket_price({ox: m / total for ox, m in mass.items()}, prices,
+                              missing="exclude")
+        values.append(result.value_usd_kg)
+        excluded.update(result.excluded)
+    zones = zones.assign(treo_value_usd_kg=values)
+    notes.append(f"Basket value (treo_value_usd_kg): in-situ value of 1 kg of TREO of each "
+                 f"zone's own oxide distribution (tonnage-weighted), no recovery applied, at "
+                 f"prices of {', '.join(sorted(set(prices.dates)))} ({prices.sources[0]})"
+                 + (f"; oxides without a price valued at 0: {', '.join(sorted(excluded))}"
+                    if excluded else "") + ".")
+    return zones
+
+
+def _classify(model: BlockModel, rules: Any, frame: pd.DataFrame, key: str,
+              realisations: BlockModel | None, cut: np.ndarray,
+              statement_cutoffs: Sequence[float] | None, code: str, prices: Any,
+              zone_column: str) -> tuple[Any, Any]:
+    """The classes of the blocks and the resource statement."""
+    from .classification import classify
+    from .reporting import resource_statement
+
+    result = classify(model, rules, samples=frame, grade=key, realisations=realisations)
+    positive = cut[cut > 0]
+    at = (list(statement_cutoffs) if statement_cutoffs is not None
+          else [float(positive[0] if positive.size else cut[0])])
+    basis = None
+    if prices is not None:
+        basis = (f"cut-off not derived from prices; basket values at "
+                 f"{', '.join(sorted(set(prices.dates)))} prices (see notes)")
+    statement = resource_statement(result.model, key, at, code=code, price_basis=basis,
+                                   rules=[f"Classes: {line}" for line in
+                                          result.rules.describe()])
+    return result, statement
 
 
 #: Relative gap between the simulated (E-type) and kriged mean grade of a zone above which

@@ -27,6 +27,14 @@ def test_assess_on_bundled_data_writes_everything(tmp_path, capsys):
     assert zero.loc["Irgiz", "tree_t"] == pytest.approx(0.80e6, rel=0.10)
     report = (out / "report.md").read_text()
     assert "SYNTHETIC" in report and "oxide basis" in report
+    # the bundled run classifies with the default rules and writes the statement
+    assert "## Resource statement" in report and "Competent Person" in report
+    statement = pd.read_csv(out / "statement.csv")
+    assert set(statement["zone"]) == {"Irgiz", "Dos 2", "All zones"}
+    assert list(statement["class"].iloc[:5]) == ["Measured", "Indicated",
+                                                 "Measured + Indicated", "Inferred", "Total"]
+    assert (out / "statement.md").read_text().startswith("## Mineral Resource estimate")
+    assert (out / "classes.png").stat().st_size > 0
 
 
 def test_assess_on_user_files(tmp_path, capsys):
@@ -304,3 +312,26 @@ def test_undiscovered_needs_a_config(tmp_path, capsys):
     bad.write_text("[count]\nmethod = 'poison'\n")
     assert main(["undiscovered", "--config", str(bad)]) == 2
     assert 'count.method = "poison" is not valid' in capsys.readouterr().err
+
+
+def test_classify_code_and_prices_flags(tmp_path, capsys):
+    prices = tmp_path / "prices.csv"
+    prices.write_text("oxide,price_usd_kg,date,source\nCeO2,2,2026-01,test\n"
+                      "La2O3,1,2026-01,test\nNd2O3,100,2026-01,test\n")
+    import raremin
+
+    data = raremin.load_kuirektykol()
+    zones = tmp_path / "zones.gpkg"
+    data.zones.to_file(zones, driver="GPKG")
+    samples = tmp_path / "samples.csv"
+    data.samples.to_csv(samples, index=False)
+    out = tmp_path / "o"
+    args = ["assess", "--samples", str(samples), "--zones", str(zones), "--block-size",
+            "100,100,20", "--classify", "--code", "KAZRC", "--prices", str(prices),
+            "--statement-cutoffs", "0.1", "--out", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    statement = (out / "statement.md").read_text()
+    assert "KAZRC" in statement.splitlines()[0] and "cut-off 0.1 % TREO" in statement
+    zones = pd.read_csv(out / "zones.csv")
+    assert "treo_value_usd_kg" in zones.columns
+    assert "2026-01" in (out / "report.md").read_text()

@@ -150,7 +150,7 @@ BAD_PROJECTS = [
     ("column of a drillhole table for samples", S, {"data.columns": {"dip_deg": "Dip"}},
      ["unknown key data.columns.dip_deg"]),
     ("unknown key without a close one", S, {"report.zzzz": 1},
-     ["unknown key report.zzzz; Allowed keys in [report]: basis, baskets, cutoff_grade"]),
+     ["unknown key report.zzzz; Allowed keys in [report]: basis, baskets, code, cutoff_grade"]),
     ("missing section", S, {"zones": DELETE}, ["the [zones] section is missing"]),
     ("crs missing", S, {"project.crs": DELETE}, ["project.crs is missing", '"local"']),
     ("crs geographic", S, {"project.crs": "EPSG:4326"}, ["project.crs", "geographic"]),
@@ -349,7 +349,8 @@ def test_settings_and_defaults(tmp_path):
         "basis": "oxide", "unit": "pct", "estimator": "idw", "grades": None, "variograms": {},
         "searches": {}, "max_per_hole": None, "negative": "zero", "seed": 0,
         "max_blocks": 20_000_000, "baskets": ("treo", "lreo", "hreo", "mreo", "ndpr", "creo"),
-        "simulate": 0, "discretisation": (2, 2, 1)}
+        "simulate": 0, "discretisation": (2, 2, 1), "classification": None, "code": "JORC",
+        "statement_cutoffs": None, "prices": None}
     with pytest.raises(TypeError):
         project.data["kind"] = "drillholes"  # read-only
     line = project.describe()
@@ -664,3 +665,28 @@ def test_values_round_trip_and_unknown_keys_are_named(sizes, cutoffs, typo):
             path = _project(Path(folder), **{f"report.{typo}": 1})
             with pytest.raises(ProjectError, match=rf"unknown key report\.{typo};"):
                 load_project(path)
+
+
+def test_classification_and_statement_keys(tmp_path):
+    # [classification] rules by class and the statement keys of [report] reach assess
+    path = _project(tmp_path)
+    text = path.read_text() + """
+[classification.measured]
+max_spacing_m = 30.0
+min_slope = 0.9
+[classification.indicated]
+max_spacing_m = 60.0
+"""
+    path.write_text(text.replace("[report]", '[report]\ncode = "ni 43-101"\n'
+                                 'statement_cutoffs = [0.5]\nprices = "default"'))
+    options = load_project(path).assess_options()
+    assert options["classification"] == {"measured": {"max_spacing_m": 30.0, "min_slope": 0.9},
+                                         "indicated": {"max_spacing_m": 60.0}}
+    assert (options["code"], options["statement_cutoffs"], options["prices"]) == (
+        "NI 43-101", [0.5], "default")
+    path.write_text(text.replace("max_spacing_m = 30.0", "max_spacing_m = 90.0"))
+    with pytest.raises(ProjectError, match="classification: .*90"):
+        load_project(path)
+    path.write_text(_project(tmp_path).read_text() + '[classification]\nrules = "strict"\n')
+    with pytest.raises(ProjectError, match='classification.rules = "strict" is not valid'):
+        load_project(path)

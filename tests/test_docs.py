@@ -14,6 +14,7 @@ MODULES = [
     "raremin.analytes",
     "raremin.assays",
     "raremin.chemistry",
+    "raremin.classification",
     "raremin.config",
     "raremin.datasets",
     "raremin.deposit",

@@ -353,3 +353,38 @@ def test_a_simulation_that_disagrees_with_kriging_is_flagged(validation_dir, mon
     assert row["simulated_vs_kriged_pct"] > 20.0
     assert row["kriged_cu_pct"] < row["samples_cu_pct"] < row["simulated_cu_pct"]
     assert any(n.startswith("Check: zone Central") for n in result.notes)
+
+
+def test_classification_statement_and_prices_in_one_call():
+    data = raremin.load_kuirektykol()
+    dep = Deposit.from_geodataframe(data.zones, name="K")
+    result = assess(dep, data.samples, block_size=(100, 100, 20), cutoffs=[0.0, 0.1],
+                    classification="default", prices="default", code="NI 43-101")
+    classes = np.asarray(result.model.arrays["resource_class"])
+    estimated = np.isfinite(np.asarray(result.model.arrays["treo_pct"]))
+    assert ((classes > 0) == estimated).all()  # every estimated block has a class
+    s = result.statement
+    assert "NI 43-101" in s.title and "cut-off 0.1 % TREO" in s.title
+    total = s.table[(s.table["zone"] == "All zones") & (s.table["class"] == "Total")]
+    tonnage = np.asarray(result.model.tonnage_t())
+    above = estimated & (np.asarray(result.model.arrays["treo_pct"]) >= 0.1)
+    assert total["tonnage_t"].iloc[0] == pytest.approx(tonnage[above].sum(), rel=1e-12)
+    # the tonnage by class of the classification sums to the estimated tonnage
+    by_class = result.classification.tonnage_table().query("zone == 'Total'")
+    classified = by_class[by_class["resource_class"] != "Unclassified"]
+    assert classified["tonnage_t"].sum() == pytest.approx(tonnage[estimated].sum(), rel=1e-12)
+    # basket values from USGS prices, dated in the notes
+    assert (result.zones["treo_value_usd_kg"] > 0).all()
+    assert any("Mineral Commodity Summaries 2025" in n for n in result.notes)
+    assert len(repr(result)) < 600 and len(result._repr_html_()) < 20_000
+
+
+def test_bad_classification_options_are_refused_before_estimation(rng):
+    dep = Deposit("D", [Zone("A", box(0, 0, 200, 100), 50, 0, 2.5)], crs=32643)
+    samples = _samples(rng, 20, [0, 0, 0], [200, 100, 50], "A")
+    with pytest.raises(InputError, match="code must be one of"):
+        assess(dep, samples, code="SAMREC")
+    with pytest.raises(InputError, match="classification must be None, 'default'"):
+        assess(dep, samples, classification="strict")
+    with pytest.raises(InputError, match="prices must be None, 'default'"):
+        assess(dep, samples, prices=42)

@@ -311,6 +311,22 @@ class HermiteAnamorphosis:
         self.n_terms = n_terms
 
     # ------------------------------------------------------------------------- fit
+    def __repr__(self) -> str:
+        from .._display import fmt, fmt_tuple, text_repr
+
+        if getattr(self, "coefficients_", None) is None:
+            return f"HermiteAnamorphosis(n_terms={self.n_terms}, not fitted)"
+        return text_repr(
+            "HermiteAnamorphosis", f"n_terms={self.n_terms}",
+            f"fitted on {self.n_values_:,} values: mean {fmt(self.mean_)}, variance "
+            f"{fmt(self.variance_)} ({fmt(100 * self.variance_explained_)} % of the data's)",
+            f"y range {fmt_tuple(self.y_range_, 3, ' to ')}")
+
+    def _repr_html_(self) -> str:
+        from .._display import text_html
+
+        return text_html("Hermite anamorphosis", repr(self))
+
     def fit(self, values: Any, weights: Any = None) -> HermiteAnamorphosis:
         """
         Compute the Hermite coefficients of the empirical anamorphosis of `values`.
@@ -859,6 +875,22 @@ class NormalScores:
         return zmin, float(zmax)
 
     # ---------------------------------------------------------------------- fit
+    def __repr__(self) -> str:
+        from .._display import fmt, text_repr
+
+        tails = f"tails {self.lower_tail}/{self.upper_tail}, ties {self.ties!r}"
+        if getattr(self, "scores_", None) is None:
+            return text_repr("NormalScores", tails, "not fitted")
+        return text_repr(
+            "NormalScores", tails,
+            f"fitted on {self.scores_.size:,} values ({self.n_tied_:,} tied), back-transform "
+            f"{fmt(self.zmin_)} to {fmt(self.zmax_)}")
+
+    def _repr_html_(self) -> str:
+        from .._display import text_html
+
+        return text_html("Normal scores", repr(self))
+
     def fit(self, values: Any, weights: Any = None, *, seed: Any = None) -> NormalScores:
         """
         Build the transformation table of `values` (GSLIB ``nscore``).

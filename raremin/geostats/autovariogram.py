@@ -198,6 +198,16 @@ class AutoVariogram:
     angle_tolerance: float
     estimator: str
 
+    def __repr__(self) -> str:
+        from .._display import auto_variogram_text
+
+        return auto_variogram_text(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import auto_variogram_html
+
+        return auto_variogram_html(self)
+
     @property
     def n_structures(self) -> int:
         """Number of nested structures of the model."""

@@ -87,6 +87,16 @@ class CrossValidation:
     by: str
     summary: dict[str, float]
 
+    def __repr__(self) -> str:
+        from .._display import cross_validation_text
+
+        return cross_validation_text(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import cross_validation_html
+
+        return cross_validation_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         """
         The per-sample results as a DataFrame.

@@ -257,6 +257,16 @@ class CellDeclusteringResult:
     n_offsets: int
     anisotropy: tuple[float, ...]
 
+    def __repr__(self) -> str:
+        from .._display import cell_declustering_text
+
+        return cell_declustering_text(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import cell_declustering_html
+
+        return cell_declustering_html(self)
+
     def plot(self, ax: Any = None) -> Axes:
         """
         Draw the declustered mean against the cell size.
@@ -531,6 +541,16 @@ class PolygonalDeclusteringResult:
     region: Any
     cells: Any
     coords: np.ndarray
+
+    def __repr__(self) -> str:
+        from .._display import polygonal_declustering_text
+
+        return polygonal_declustering_text(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import polygonal_declustering_html
+
+        return polygonal_declustering_html(self)
 
     def plot(self, ax: Any = None) -> Axes:
         """

@@ -106,6 +106,11 @@ class InverseDistance(Estimator):
         self.neighbourhood = neighbourhood
         self.duplicates = duplicates
 
+    def _repr_html_(self) -> str:
+        from .._display import estimator_html
+
+        return estimator_html(self)
+
     def search_rules(self) -> Neighbourhood:
         """
         The search: `neighbourhood`, or the 16 nearest samples; checks `power`.
@@ -205,6 +210,11 @@ class NearestSample(Estimator):
     def __init__(self, radius: float = np.inf, duplicates: str = "raise") -> None:
         self.radius = radius
         self.duplicates = duplicates
+
+    def _repr_html_(self) -> str:
+        from .._display import estimator_html
+
+        return estimator_html(self)
 
     def search_rules(self) -> Neighbourhood:
         """

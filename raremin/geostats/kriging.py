@@ -252,6 +252,16 @@ class Kriging(Estimator):
 
     # ------------------------------------------------------------------ parameters
 
+    def __repr__(self) -> str:
+        from .._display import estimator_text
+
+        return estimator_text(self, always=("model", "neighbourhood", "kind"))
+
+    def _repr_html_(self) -> str:
+        from .._display import estimator_html
+
+        return estimator_html(self)
+
     def search_rules(self) -> Neighbourhood:
         """
         The search (`neighbourhood`, or the 16 nearest samples); checks the parameters.

@@ -212,6 +212,16 @@ class Structure:
         """False for the linear shape, which has no sill."""
         return self.shape != "linear"
 
+    def __repr__(self) -> str:
+        from .._display import structure_text
+
+        return structure_text(self, kind="Structure")
+
+    def _repr_html_(self) -> str:
+        from .._display import structure_html
+
+        return structure_html(self)
+
     def matrix(self, ndim: int) -> np.ndarray:
         """
         Anisotropy matrix for `ndim`-dimensional lags (isotropic ranges are repeated).
@@ -287,6 +297,16 @@ class VariogramModel:
             raise InputError("a variogram model needs a nugget or at least one structure")
         object.__setattr__(self, "nugget", nugget)
         object.__setattr__(self, "structures", structures)
+
+    def __repr__(self) -> str:
+        from .._display import variogram_model_text
+
+        return variogram_model_text(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import variogram_model_html
+
+        return variogram_model_html(self)
 
     def __add__(self, other: VariogramModel) -> VariogramModel:
         """Nested sum: nuggets add, structures are pooled."""

@@ -317,6 +317,16 @@ class Neighbourhood:
         object.__setattr__(self, "angles", angles)
         object.__setattr__(self, "max_per_octant", octant)
 
+    def __repr__(self) -> str:
+        from .._display import neighbourhood_text
+
+        return neighbourhood_text(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import text_html
+
+        return text_html("Neighbourhood", repr(self))
+
     @property
     def ndim(self) -> int | None:
         """Dimension fixed by `ranges` (1-3), or None for an isotropic search."""
@@ -466,7 +476,7 @@ class NeighbourSearch:
         self._bound = np.nextafter(radius, np.inf) if np.isfinite(radius) else np.inf
 
     def __repr__(self) -> str:
-        return f"NeighbourSearch({self.n_samples} samples in {self.ndim}D, {self.neighbourhood})"
+        return f"NeighbourSearch({self.n_samples:,} samples in {self.ndim}D, {self.neighbourhood})"
 
     @property
     def n_samples(self) -> int:

@@ -286,7 +286,7 @@ def _check_variance(value: Any, name: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- block distribution
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class BlockGradeDistribution(GradeDistribution):
     """
     A block grade distribution with the record of the change of support that made it.
@@ -357,6 +357,14 @@ class BlockGradeDistribution(GradeDistribution):
     def name(self) -> str | None:  # type: ignore[override]
         """Grade name (the distribution's)."""
         return self.distribution.name
+
+    def _repr_parts(self) -> list[str]:
+        from .._display import fmt, fmt_span
+
+        extra = ", ".join(f"{k} {fmt(v)}" for k, v in self.parameters.items())
+        return [f"{self.method}: point variance {fmt_span(self.point_variance)} -> block "
+                f"{fmt_span(self.block_variance)}" + (f" ({extra})" if extra else ""),
+                f"of {type(self.distribution).__name__}"]
 
     @property
     def variance_factor(self) -> Any:
@@ -754,7 +762,7 @@ def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * (x + 1.0), 0.5 * w
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class DiscreteGaussian(GradeDistribution):
     """
     Block grades of the discrete Gaussian model: ``Z_v = phi_r(Y_v)``, ``Y_v`` normal.
@@ -849,6 +857,13 @@ class DiscreteGaussian(GradeDistribution):
     def batch_shape(self) -> tuple[int, ...]:
         """Always ``()``: one anamorphosis and one support coefficient."""
         return ()
+
+    def _repr_parts(self) -> list[str]:
+        from .._display import fmt
+
+        terms = np.size(getattr(self.anamorphosis, "coefficients_", ()))
+        scale = f", scale {fmt(self.scale)}" if self.scale != 1.0 else ""
+        return [f"r {fmt(self.r)}, {terms} Hermite terms{scale}"]
 
     def _expanded(self) -> DiscreteGaussian:
         return self

@@ -577,6 +577,11 @@ class GradeModel:
                 f"names={self.names_} + gangue, "
                 f"zeros replaced={int(self.zero_replacements_.sum())})")
 
+    def _repr_html_(self) -> str:
+        from .._display import text_html
+
+        return text_html("Grade model", repr(self))
+
 
 def _check_table(arr: np.ndarray, index: Any, names: list[str]) -> None:
     """NaN, negative grades and rows summing to >= 100 % raise, naming the first row."""

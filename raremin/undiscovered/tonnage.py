@@ -654,3 +654,16 @@ class TonnageModel:
         return (f"TonnageModel({self.method_!r}, n_deposits={self.n_deposits_}, "
                 f"log10_mean={self.log10_mean_:.3f}, log10_sd={self.log10_sd_:.3f}"
                 f"{extra}{trunc})")
+
+    def _repr_html_(self) -> str:
+        from .._display import fmt, text_html
+
+        if self.method_ is None:
+            return text_html("Tonnage model", repr(self))
+        import pandas as pd
+
+        levels = [0.9, 0.5, 0.1]
+        ore = np.atleast_1d(self.ppf(1.0 - np.asarray(levels)))
+        table = pd.DataFrame({"P": [f"P{round(100 * q)}" for q in levels],
+                              "ore (Mt)": [fmt(v / 1e6) for v in ore]})
+        return text_html("Tonnage model", repr(self), table)

@@ -329,6 +329,19 @@ class Totals:
         return (f"Totals({len(self.totals)} simulations, E[N]={self.count_mean:g}, "
                 f"quantities={self.quantities}, P(0)={p0:g})")
 
+    def _repr_html_(self) -> str:
+        import pandas as pd
+
+        from .._display import text_html, tonnes
+
+        rows = []
+        for column in self.quantities[:12]:
+            values = self.totals[column].to_numpy(dtype=float)
+            p90, p50, p10 = np.quantile(values, [0.1, 0.5, 0.9]) if values.size else [np.nan] * 3
+            rows.append({"quantity": column, "mean": tonnes(values.mean()),
+                         "P90": tonnes(p90), "P50": tonnes(p50), "P10": tonnes(p10)})
+        return text_html("Undiscovered totals", repr(self), pd.DataFrame(rows))
+
 
 def simulate_totals(
     count: Any,
