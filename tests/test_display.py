@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,6 +48,7 @@ HTML_OBJECTS = (
     "Lognormal (batch)", "Normal", "Gamma", "Truncated", "Mixture", "FitResult",
     "HermiteAnamorphosis", "NormalScores", "BlockGradeDistribution", "DiscreteGaussian",
     "CountPmf", "TonnageModel", "GradeModel", "Totals", "Drillholes", "ValidationReport",
+    "Assessment", "Classification", "ResourceStatement", "PriceTable", "BasketPrice",
 )
 WITH_CRS = ("Deposit", "Zone", "BlockModel", "BlockGrid")
 
@@ -55,7 +58,8 @@ def bundled():
     """The bundled data, its assessment (built once) and objects made from them."""
     data = raremin.load_kuirektykol()
     deposit = Deposit.from_geodataframe(data.zones, name="Kuirektykol")
-    result = raremin.assess(deposit, data.samples, block_size=(100, 100, 20))
+    result = raremin.assess(deposit, data.samples, block_size=(100, 100, 20),
+                            classification="default", prices="default")
     rows = data.samples[data.samples["zone"] == "Dos 2"]
     xyz = rows[["easting_m", "northing_m", "elevation_m"]].to_numpy()
     tree = rows[[c for c in rows.columns if c.endswith("_ppm")]].sum(axis=1).to_numpy()
@@ -67,7 +71,30 @@ def bundled():
     tonnage = undiscovered.TonnageModel().fit([2e6, 5e6, 1e7, 3e7])
     grades = undiscovered.GradeModel.fixed([1.0], names=["Cu"])
     holes = Drillholes(data.collars, data.surveys, data.assays)
+    from raremin.economics import basket_price, default_prices
+    from raremin.geostats import SequentialGaussian, experimental_variogram, fit_variogram
+    from raremin.undiscovered.project import load_assessment
+
+    experimental = experimental_variogram(xyz, tree)
+    folder = Path(tempfile.mkdtemp())
+    (folder / "d.csv").write_text("ore_t,cu_pct\n2e6,0.5\n5e6,0.8\n1e7,0.3\n3e7,0.6\n")
+    (folder / "a.toml").write_text('[assessment]\nsimulations = 500\n[count]\n'
+                                   'method = "custom"\npmf = [0.2, 0.5, 0.3]\n[deposits]\n'
+                                   'file = "d.csv"\ntonnage_column = "ore_t"\n'
+                                   'grade_columns = ["cu_pct"]\n')
+    regional = load_assessment(folder / "a.toml")
     objects = {
+        "Assessment": result,
+        "ExperimentalVariogram": experimental,
+        "VariogramFit": fit_variogram(experimental, "spherical"),
+        "SequentialGaussian": SequentialGaussian(auto.model),
+        "Classification": result.classification,
+        "ResourceStatement": result.statement,
+        "PriceTable": default_prices(),
+        "BasketPrice": basket_price({"La2O3": 0.5, "CeO2": 0.3, "Nd2O3": 0.2},
+                                    default_prices()),
+        "RegionalAssessment": regional,
+        "RegionalResult": regional.run(),
         "Deposit": result.deposit,
         "Zone": result.deposit.zones[0],
         "BlockModel": result.model,
@@ -112,7 +139,8 @@ def bundled():
     return result, objects
 
 
-ALL_OBJECTS = (*HTML_OBJECTS, "NeighbourSearch")
+ALL_OBJECTS = (*HTML_OBJECTS, "NeighbourSearch", "ExperimentalVariogram", "VariogramFit",
+               "SequentialGaussian", "RegionalAssessment", "RegionalResult")
 
 
 @pytest.mark.parametrize("name", ALL_OBJECTS)

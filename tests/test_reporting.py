@@ -180,3 +180,16 @@ def test_round_significant_table():
     assert np.isnan(out[0]) and out[1:].tolist() == [-150.0, 1000.0]
     with pytest.raises(InputError):
         round_significant([1.0], 0)
+
+
+def test_statement_to_excel_reads_back(tmp_path):
+    pytest.importorskip("openpyxl")
+    model = _model([1.234e6, 2.0e6, 5.0e5], {"cu_pct": [1.0, 0.8, 0.6]}, [1, 2, 3])
+    s = resource_statement(model, "cu_pct", 0.0)
+    s.to_excel(tmp_path / "s.xlsx")
+    sheets = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
+    assert list(sheets) == ["statement", "unrounded", "notes"]
+    assert sheets["unrounded"]["tonnage_t"].tolist() == s.table["tonnage_t"].tolist()
+    assert sheets["statement"]["Tonnage (Mt)"].tolist() == pytest.approx(
+        (s.rounded()["tonnage_t"] / 1e6).tolist())
+    assert sheets["notes"]["note"].iloc[0] == s.title

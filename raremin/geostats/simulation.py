@@ -150,6 +150,14 @@ class SequentialGaussian:
         self.multigrid_levels = multigrid_levels
         self.max_template = int(max_template)
 
+    def __repr__(self) -> str:
+        from .._display import text_repr
+
+        levels = "auto" if self.multigrid_levels is None else str(self.multigrid_levels)
+        return text_repr("SequentialGaussian", self.model.describe(),
+                         f"{self.kind} kriging, {self.data_neighbours} data and "
+                         f"{self.node_neighbours} node neighbours, multigrid {levels}")
+
     # ------------------------------------------------------------------ simulate
 
     def simulate(

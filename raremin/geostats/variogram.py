@@ -266,7 +266,7 @@ def _readonly(values: Any, dtype: Any) -> np.ndarray:
 
 
 # ------------------------------------------------------------------- the experimental
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class ExperimentalVariogram:
     """
     An experimental semivariogram: one value per lag bin.
@@ -327,6 +327,17 @@ class ExperimentalVariogram:
     angle_tolerance: float | None = None
     ndim: int | None = None
     variance: float = math.nan
+
+    def __repr__(self) -> str:
+        from .._display import fmt, text_repr
+
+        lags = np.asarray(self.lag_m, dtype=float)
+        shown = lags[np.isfinite(lags)]
+        span = f"{fmt(shown.min())} to {fmt(shown.max())} m" if shown.size else "no pairs"
+        return text_repr("ExperimentalVariogram", self.direction or "omnidirectional",
+                         f"{self.n_bins} lags, {span}",
+                         f"{int(np.sum(self.n_pairs)):,} pairs",
+                         f"variance {fmt(self.variance)}")
 
     def __post_init__(self) -> None:
         lag = as_float_array(self.lag_m, "lag_m").ravel()
@@ -671,7 +682,7 @@ def experimental_variogram(
 
 
 # --------------------------------------------------------------------------- fitting
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class VariogramFit:
     """
     The result of :func:`fit_variogram`.
@@ -716,6 +727,13 @@ class VariogramFit:
     table: Any
     weighting: str
     experimental: tuple[ExperimentalVariogram, ...]
+
+    def __repr__(self) -> str:
+        from .._display import fmt, text_repr
+
+        return text_repr("VariogramFit", self.model.describe(),
+                         f"rmse {fmt(self.rmse)}, weighting {self.weighting}",
+                         f"{len(self.table)} lags of {len(self.experimental)} variogram(s)")
 
     def plot(self, ax: Any = None) -> Axes:
         """

@@ -67,7 +67,7 @@ _COUNT_METHODS = ("negative_binomial", "mark3", "poisson", "custom")
 _FIT_METHODS = ("normal", "kde")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class RegionalResult:
     """
     What :meth:`RegionalAssessment.run` returns: the three parts and the totals.
@@ -107,8 +107,20 @@ class RegionalResult:
     baskets: pd.DataFrame | None
     notes: tuple[str, ...]
 
+    def __repr__(self) -> str:
+        from .._display import fmt
 
-@dataclasses.dataclass(frozen=True)
+        summary = self.totals.summary()
+        lines = [f"RegionalResult({self.name!r}: {self.count.method} count, mean "
+                 f"{fmt(self.count.mean)}, P(0) {fmt(self.count.p_zero, 3)}; "
+                 f"{len(self.totals.totals):,} simulations)"]
+        for name, row in summary.head(4).iterrows():
+            lines.append(f"  {name}: P90 {fmt(row['P90'])}, P50 {fmt(row['P50'])}, "
+                         f"P10 {fmt(row['P10'])}, mean {fmt(row['mean'])} t")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
 class RegionalAssessment:
     """
     A checked assessment file (made by :func:`load_assessment`).
@@ -135,6 +147,13 @@ class RegionalAssessment:
     name: str
     out: Path
     settings: Mapping[str, Mapping[str, Any]]
+
+    def __repr__(self) -> str:
+        s = self.settings
+        deposits = s["deposits"].get("file") or s["deposits"].get("ofr02189")
+        return (f"RegionalAssessment({self.name!r}: {Path(self.path).name}; count "
+                f"{s['count'].get('method')}; deposits "
+                f"{Path(deposits).name if deposits else '?'}; out {self.out.name})")
 
     def describe(self) -> str:
         """
