@@ -866,6 +866,15 @@ def resource_statement(
                 records.append((z, label, c, tonnage[mask].sum(), metal[mask].sum(axis=0),
                                 weight[mask].sum(axis=0)))
     table = _statement_frame(records, spec, plain, contained_cols, factors, grades)
+    reported = np.isfinite(value) & (value >= cut.min()) & (codes > 0) & np.isin(
+        zone, [names.index(z) for z in chosen])
+    partial = []
+    for j, g in enumerate(plain):
+        share = weight[reported, j].sum() / max(tonnage[reported].sum(), 1e-300)
+        if share < 1.0 - 1e-9:
+            partial.append(f"{_grade_label(g)} is estimated on {100 * share:.0f} % of the "
+                           f"reported tonnage: its grade and contained quantity cover that part "
+                           f"only")
     cut_text = ", ".join(f"{c:g}" for c in cut)
     unit_text = {"pct": "%", "ppm": "ppm", "gpt": "g/t"}.get(unit_suffix(spec.unit),
                                                             spec.unit)
@@ -873,7 +882,7 @@ def resource_statement(
     title = (f"{CODES[code]['title']}: cut-off {cut_text} {unit_text} "
              f"{_label(cutoff_grade.rsplit('_', 1)[0])} ({basis})"
              + (f"; prices: {price_basis}" if price_basis else ""))
-    notes = [*rules,
+    notes = [*rules, *partial,
              f"Rounded to {figs['tonnage']} significant figures (tonnes and contained "
              f"quantities; Inferred to {figs['inferred']}) and grades to {figs['grade']}; "
              f"contained quantities are computed from the unrounded tonnes and grades.",
@@ -886,14 +895,26 @@ def resource_statement(
 
 
 def _default_grades(cutoff_grade: str, arrays: Mapping[str, Any]) -> list[str]:
-    """The cut-off grade, the baskets and the key oxides present, the NdPr share."""
-    wanted = [cutoff_grade, "treo_pct", "lreo_pct", "hreo_pct", "mreo_pct", "ndpr_pct",
-              "nd2o3_ppm", "pr6o11_ppm", "dy2o3_ppm", "tb4o7_ppm"]
-    out = []
-    for g in wanted:
-        if g in arrays and g not in out:
-            out.append(g)
-    if "ndpr_pct" in arrays and "treo_pct" in arrays:
+    """
+    The cut-off grade; the rare-earth baskets and key oxides present (any unit) and the
+    NdPr share of TREO; every other commodity's grade (not a rare earth).
+    """
+    from .analytes import parse_analyte
+    from .chemistry import RARE_EARTHS
+
+    specs = {name: parse_analyte(name) for name in arrays}
+    specs = {name: a for name, a in specs.items() if a is not None}
+    out = [cutoff_grade]
+    for species in ("TREO", "LREO", "HREO", "MREO", "NdPr", "Nd2O3", "Pr6O11", "Dy2O3",
+                    "Tb4O7"):
+        for name, a in specs.items():
+            basket = a.kind == "basket" and a.basis == "oxide"
+            if a.species == species and (basket or a.kind == "oxide") and name not in out:
+                out.append(name)
+                break
+    out += [name for name, a in specs.items() if a.kind != "basket"
+            and a.element not in RARE_EARTHS and name not in out]
+    if "ndpr_pct" in out and "treo_pct" in out:
         out.append("ndpr_share_pct")
     return out
 

@@ -1009,6 +1009,7 @@ def assess(
         raise InputError(f"deposit must be a Deposit; got {type(deposit).__name__}")
     _check_zone_names(deposit)
     rules, price_table = _classification_rules(classification, code), _prices(prices)
+    _check_rules_can_apply(rules, estimator, simulate)
     if isinstance(samples, Preparation):
         prep = samples
     else:
@@ -1163,6 +1164,27 @@ def _classification_rules(classification: Any, code: str) -> Any:
         return ClassificationRules.from_mapping(classification)
     raise InputError(f"classification must be None, 'default', a mapping of rules or "
                      f"ClassificationRules; got {classification!r}")
+
+
+def _check_rules_can_apply(rules: Any, estimator: Any, simulate: int) -> None:
+    """Refuse, before any long work, rules that need what this run will not make."""
+    if rules is None:
+        return
+    used = {name for c in rules.criteria().values() if c is not None
+            for name in c.thresholds()}
+    kriging_only = sorted(used & {"min_slope", "min_efficiency", "max_kriging_variance"})
+    kriged = isinstance(estimator, str) and estimator == "kriging" or (
+        not isinstance(estimator, str) and type(estimator).__name__ == "Kriging")
+    if kriging_only and not kriged:
+        name = estimator if isinstance(estimator, str) else type(estimator).__name__
+        raise InputError(
+            f"classification criteria {kriging_only} need kriging diagnostics, but the "
+            f"estimator is {name!r}; estimate with kriging, or give rules on drill spacing, "
+            f"samples and distances (max_spacing_m, min_holes, min_samples, "
+            f"max_nearest_distance_m)")
+    if "max_relative_interval" in used and not simulate:
+        raise InputError("classification criterion max_relative_interval needs realisations; "
+                         "pass simulate=N (--simulate N), or drop the criterion")
 
 
 def _prices(prices: Any) -> Any:

@@ -193,3 +193,13 @@ def test_statement_to_excel_reads_back(tmp_path):
     assert sheets["statement"]["Tonnage (Mt)"].tolist() == pytest.approx(
         (s.rounded()["tonnage_t"] / 1e6).tolist())
     assert sheets["notes"]["note"].iloc[0] == s.title
+
+
+def test_a_grade_estimated_on_part_of_the_tonnage_is_said_so():
+    model = _model([1e6, 3e6], {"cu_pct": [1.0, 0.8], "au_gpt": [2.0, np.nan]}, [2, 2])
+    s = resource_statement(model, "cu_pct", 0.0, grades=["cu_pct", "au_gpt"])
+    row = s.table.set_index("class").loc["Indicated"]
+    assert row["au_gpt"] == 2.0 and row["au_t"] == pytest.approx(1e6 * 2e-6)
+    assert any(n.startswith("Au (g/t) is estimated on 25 % of the reported tonnage")
+               for n in s.notes)
+    assert not any(n.startswith("Cu (%)") for n in s.notes)

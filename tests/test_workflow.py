@@ -388,3 +388,12 @@ def test_bad_classification_options_are_refused_before_estimation(rng):
         assess(dep, samples, classification="strict")
     with pytest.raises(InputError, match="prices must be None, 'default'"):
         assess(dep, samples, prices=42)
+
+
+def test_rules_that_need_kriging_are_refused_before_an_idw_run(rng):
+    dep = Deposit("D", [Zone("A", box(0, 0, 200, 100), 50, 0, 2.5)], crs=32643)
+    samples = _samples(rng, 20, [0, 0, 0], [200, 100, 50], "A")
+    with pytest.raises(InputError, match=r"criteria \['min_slope'\] need kriging diagnostics"):
+        assess(dep, samples, estimator="idw", classification="default")
+    with pytest.raises(InputError, match="max_relative_interval needs realisations"):
+        assess(dep, samples, classification={"indicated": {"max_relative_interval": 0.3}})
