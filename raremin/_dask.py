@@ -17,11 +17,13 @@ functions run on whatever Dask scheduler is active; none creates a cluster.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import shutil
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -347,9 +349,17 @@ def atomic_directory(path: Any, overwrite: bool) -> Iterator[Path]:
         os.replace(tmp, target)
 
 
+def report_negatives(counts: Mapping[str, int], policy: Any, stacklevel: int) -> None:
+    """Log, and warn about, the negative estimates set to zero (eager or lazy models)."""
+    if policy != "zero" or not counts:
+        return
+    message = (f"{sum(counts.values())} negative estimate(s) set to zero "
+               f"({', '.join(f'{g}: {c}' for g, c in counts.items())})")
+    logging.getLogger("raremin.estimation").info(message)
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
 def report_resolved(attrs: Mapping[str, Any], lazy_keys: Sequence[str]) -> None:
     """Report what became known when a lazy model's attrs were computed."""
     if "negative_estimates" in lazy_keys:
-        from .estimation import _report_negatives
-
-        _report_negatives(attrs["negative_estimates"], attrs.get("negative_policy"), 4)
+        report_negatives(attrs["negative_estimates"], attrs.get("negative_policy"), 4)

@@ -296,14 +296,15 @@ def _array_names(model: Any) -> str:
     return f"{plural(len(names), 'array')}: {shown}"
 
 
-def block_model_text(model: Any) -> str:
-    """The text display of a :class:`~raremin.grid.BlockModel` (lazy ones computed not)."""
+def block_model_text(model: Any, chunks: str = "") -> str:
+    """
+    The text display of a :class:`~raremin.grid.BlockModel` (lazy ones computed not;
+    `chunks` describes their chunks).
+    """
     grid = model.grid
     zones = f"{plural(len(model.zone_names), 'zone')} {names_text(model.zone_names)}"
     if model.is_lazy:
-        from . import _dask
-
-        what = f"lazy (Dask) {_dask.describe_chunks(model.chunks)} in {zones}"
+        what = f"lazy (Dask) {chunks} in {zones}"
         mass = ""
     else:
         what = f"{plural(model.n_parcels, 'parcel')} in {zones}"

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _dask
 from ._validation import check_grade_table
 from .analytes import column_unit, find_analytes
 from .deposit import Deposit, Zone, as_crs, check_same_crs, zone_labels, zones_of
@@ -457,7 +458,7 @@ def estimate(
         _Plan(fits, model.grid, tuple(grade_names), None, negative, model.zone_names),
         model.block_index, model.zone_code)
     negatives = {g: int(c) for g, c in zip(grade_names, flags.sum(axis=0), strict=True) if c}
-    _report_negatives(negatives, negative, 3)
+    _dask.report_negatives(negatives, negative, 3)
     n = model.n_parcels
     missed = int(np.isnan(out).any(axis=1).sum())
     if missed:
@@ -598,16 +599,6 @@ def _negative_policy(out: np.ndarray, plan: _Plan, centres: np.ndarray,
     return negative
 
 
-def _report_negatives(counts: Mapping[str, int], policy: Any, stacklevel: int) -> None:
-    """Log, and warn about, the negative estimates set to zero."""
-    if policy != "zero" or not counts:
-        return
-    message = (f"{sum(counts.values())} negative estimate(s) set to zero "
-               f"({', '.join(f'{g}: {c}' for g, c in counts.items())})")
-    logger.info(message)
-    warnings.warn(message, UserWarning, stacklevel=stacklevel)
-
-
 # ------------------------------------------------------------------ lazy models
 
 
@@ -644,8 +635,6 @@ def _predict_stacked(block_index: np.ndarray, zone_code: np.ndarray, plan: _Plan
 def _estimate_lazily(model: BlockModel, fits: tuple[_Fit, ...], grade_names: list[str],
                      negative: str) -> tuple[dict[str, Any], Any]:
     """The grade and diagnostic arrays of a lazy model, and the lazy negative counts."""
-    from . import _dask
-
     _dask.require_dask("estimate() on a lazy block model")
     layout = _layout(fits, model.grid)
     plan = _Plan(fits, model.grid, tuple(grade_names), layout, negative, model.zone_names)

@@ -1313,7 +1313,8 @@ class BlockModel:
     def __repr__(self) -> str:
         from ._display import block_model_text
 
-        return block_model_text(self)
+        return block_model_text(self, _dask.describe_chunks(self.chunks) if self.is_lazy
+                                else "")
 
     def _repr_html_(self) -> str:
         if self.is_lazy:
