@@ -193,9 +193,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "plotting": (
         "plot_blocks",
+        "plot_classes",
+        "plot_count_pmf",
+        "plot_grade_model",
         "plot_grade_tonnage",
         "plot_grade_tonnage_envelope",
         "plot_histogram",
+        "plot_tonnage_model",
+        "plot_totals",
         "plot_zones",
     ),
     "preparation": (

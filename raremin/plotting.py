@@ -20,6 +20,14 @@ only when a function is called, so ``import raremin`` does not need it.
 - :func:`plot_classes`: one bench or section of a block model's resource classes
   (Measured, Indicated, Inferred) in fixed colours with a legend.
 
+Regional assessment of undiscovered deposits (:mod:`raremin.undiscovered`); the objects'
+``.plot()`` methods call these:
+
+- :func:`plot_count_pmf`: bar chart of the number of undiscovered deposits, with its mean.
+- :func:`plot_tonnage_model`: a tonnage model's cdf over the known deposits' tonnages.
+- :func:`plot_grade_model`: each grade's model cdf over the known deposits' grades.
+- :func:`plot_totals`: exceedance curve of a simulated total (ore or a commodity).
+
 Axis labels always state the grade unit and basis (element or oxide), and tonnages
 their unit, following ``docs/conventions.md``.
 
@@ -56,8 +64,9 @@ from .units import tonnage_unit as _tonnage_unit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CLASS_COLORS", "plot_blocks", "plot_classes", "plot_grade_tonnage",
-           "plot_grade_tonnage_envelope", "plot_histogram", "plot_zones"]
+__all__ = ["CLASS_COLORS", "plot_blocks", "plot_classes", "plot_count_pmf", "plot_grade_model",
+           "plot_grade_tonnage", "plot_grade_tonnage_envelope", "plot_histogram",
+           "plot_tonnage_model", "plot_totals", "plot_zones"]
 
 #: How each canonical grade unit is written in axis labels.
 _UNIT_TEXT = {"pct": "%", "ppb": "ppb", "ppm": "ppm", "g/t": "g/t", "kg/t": "kg/t",
@@ -1464,4 +1473,222 @@ def plot_classes(
     ax.block_values = values
     if created:
         ax.figure.tight_layout()
+    return ax
+
+
+# ------------------------------------------------------------------- regional assessment
+def _require_fitted(model: Any, how: str) -> None:
+    """Raise when a tonnage or grade model has not been fitted (``method_`` is None)."""
+    if getattr(model, "method_", None) is None:
+        name = type(model).__name__
+        raise InputError(f"this {name} is not fitted; call .fit({how}) or use "
+                         f"{name}.fixed({how}) before plotting it")
+
+
+def plot_count_pmf(count: Any, ax: Any = None) -> Axes:
+    """
+    Bar chart of the probabilities of the number of undiscovered deposits.
+
+    Parameters
+    ----------
+    count : CountPmf
+        The deposit-count distribution (:class:`raremin.undiscovered.count.CountPmf`):
+        its ``pmf``, ``mean`` and ``method`` are drawn. Units: deposits.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes: one bar per count from 0, and the mean as a dashed vertical line.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from raremin.undiscovered.count import CountPmf
+    >>> from raremin.plotting import plot_count_pmf
+    >>> ax = plot_count_pmf(CountPmf([0.2, 0.5, 0.3]))
+    >>> len(ax.patches), ax.get_xlabel()
+    (3, 'Number of undiscovered deposits')
+    """
+    ax, _ = _start(ax)
+    pmf = np.asarray(count.pmf, dtype=float)
+    mean = count.mean
+    ax.bar(np.arange(pmf.size), pmf, width=0.8, color="C0")
+    ax.axvline(mean, color="C3", lw=1, ls="--", label=f"mean {mean:.3g}")
+    ax.set_xlabel("Number of undiscovered deposits")
+    ax.set_ylabel("Probability")
+    ax.set_title(f"Deposit count pmf ({count.method})")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_tonnage_model(model: Any, ax: Any = None) -> Axes:
+    """
+    Draw a tonnage model's cdf over the empirical cdf of the known deposits' tonnages.
+
+    Parameters
+    ----------
+    model : TonnageModel
+        A fitted :class:`raremin.undiscovered.tonnage.TonnageModel` (or
+        ``TonnageModel.fixed``). Tonnages are ore tonnes (units: t).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, with a log tonnage axis: the model cdf as a line and, when the model
+        was fitted to deposits, their empirical cdf as points.
+
+    Raises
+    ------
+    InputError
+        The model is not fitted.
+
+    Notes
+    -----
+    The model curve spans the known log10 tonnages padded by half their range plus
+    three kernel widths (``scale_``) on each side, at 400 points; a fixed model is a
+    step one decade either side of its tonnage. The empirical cdf puts the i-th
+    smallest of n known tonnages at i/n.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from raremin.undiscovered.tonnage import TonnageModel
+    >>> from raremin.plotting import plot_tonnage_model
+    >>> ax = plot_tonnage_model(TonnageModel().fit([2e6, 5e6, 1e7, 3e7, 8e7]))
+    >>> len(ax.lines), ax.get_xscale(), ax.get_xlabel()
+    (2, 'log', 'Ore tonnage, t')
+    """
+    _require_fitted(model, "ore_t")
+    ax, _ = _start(ax)
+    x = np.sort(np.asarray(model.log10_ore_t_, dtype=float))
+    if model.method_ == "fixed":
+        # The model's own tonnage (not 10**log10 of it) so the step is drawn at P = 1.
+        ore_t = model.mean() * np.array([0.1, 1.0, 10.0])
+    else:
+        pad = 0.5 * (x[-1] - x[0]) + 3 * model.scale_
+        ore_t = 10.0 ** np.linspace(x[0] - pad, x[-1] + pad, 400)
+    ax.plot(ore_t, model.cdf(ore_t), color="C0", label=f"model ({model.method_})")
+    if model.n_deposits_:
+        ecdf = np.arange(1, x.size + 1) / x.size
+        ax.plot(10.0 ** x, ecdf, "o", color="C3", markersize=4,
+                label=f"known deposits (n={x.size})")
+    ax.set_xscale("log")
+    ax.set_xlabel("Ore tonnage, t")
+    ax.set_ylabel("Cumulative probability")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_grade_model(model: Any, ax: Any = None, *, n: int = 5000, seed: int = 0) -> Axes:
+    """
+    Draw each grade's model cdf (from `n` draws) over the known deposits' grades.
+
+    Parameters
+    ----------
+    model : GradeModel
+        A fitted :class:`raremin.undiscovered.grades.GradeModel` (or
+        ``GradeModel.fixed``). Units: % (grades).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+    n : int, default 5000
+        Draws from the model for its marginal cdfs.
+    seed : int, default 0
+        Seed of those draws (``np.random.default_rng(seed)``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One colour per grade: a line (model) and points (known deposits), on a log
+        grade axis.
+
+    Raises
+    ------
+    InputError
+        The model is not fitted.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from raremin.undiscovered.grades import GradeModel
+    >>> from raremin.plotting import plot_grade_model
+    >>> m = GradeModel().fit([[1.0, 0.1], [2.0, 0.3], [3.0, 0.2], [1.5, 0.1]])
+    >>> ax = plot_grade_model(m, n=200)
+    >>> len(ax.lines), ax.get_xlabel()
+    (4, 'Grade, %')
+    """
+    _require_fitted(model, "grades_pct")
+    ax, _ = _start(ax)
+    draws = np.sort(model.sample(n, np.random.default_rng(seed)), axis=0)
+    data = np.sort(model.grades_pct_.to_numpy(), axis=0)
+    for j, name in enumerate(model.names_):
+        colour = f"C{j % 10}"
+        ax.plot(draws[:, j], np.arange(1, n + 1) / n, color=colour, label=f"{name} model")
+        ax.plot(data[:, j], np.arange(1, data.shape[0] + 1) / data.shape[0], "o",
+                color=colour, markersize=3, label=f"{name} known")
+    ax.set_xscale("log")
+    ax.set_xlabel("Grade, %")
+    ax.set_ylabel("Cumulative probability")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def plot_totals(totals: Any, column: str = "ore_t", ax: Any = None) -> Axes:
+    """
+    Exceedance curve of one simulated total: the probability of at least each tonnage.
+
+    Parameters
+    ----------
+    totals : Totals
+        Simulated totals (:class:`raremin.undiscovered.totals.Totals`).
+    column : str, default "ore_t"
+        A quantity of `totals` (``"ore_t"`` or ``"<name>_t"``). Units: t.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Step curve on a log tonnage axis (zero totals cannot be shown there; their
+        probability is in the legend), with the mean as a dashed line.
+
+    Raises
+    ------
+    InputError
+        `column` is not one of ``totals.quantities``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from raremin.undiscovered.tonnage import TonnageModel
+    >>> from raremin.undiscovered.totals import simulate_totals
+    >>> from raremin.plotting import plot_totals
+    >>> tonnage = TonnageModel().fit([2e6, 5e6, 1e7, 3e7, 8e7])
+    >>> ax = plot_totals(simulate_totals([0.2, 0.5, 0.3], tonnage, None, 200, seed=1))
+    >>> ax.get_xscale(), len(ax.lines), ax.get_ylabel()
+    ('log', 2, 'Probability of at least')
+    """
+    if column not in totals.quantities:
+        raise InputError(f"unknown quantity {column!r}; use one of {totals.quantities}")
+    ax, _ = _start(ax)
+    x = np.sort(totals.totals[column].to_numpy())
+    n = x.size
+    exceed = 1.0 - np.arange(n) / n
+    positive = x > 0
+    p_zero = 1.0 - positive.mean()
+    ax.step(x[positive], exceed[positive], where="post", color="C0",
+            label=f"simulated (P(0) = {p_zero:.3f})")
+    ax.axvline(x.mean(), color="C3", linestyle="--", label="mean")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"Total {column[:-2]} in undiscovered deposits, t")
+    ax.set_ylabel("Probability of at least")
+    ax.set_ylim(0.0, 1.02)
+    ax.legend(loc="lower left")
     return ax

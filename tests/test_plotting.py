@@ -621,3 +621,90 @@ def test_envelope_errors(envelope_summary, single_gt):
     ax = plot_grade_tonnage_envelope(unlabelled, basis="oxide")
     assert ax.get_xlabel() == "Cut-off treo (%, oxide basis)"
     assert plot_grade_tonnage_envelope(envelope_summary, reference=single_gt).band is not None
+
+
+# ---------------------------------------------------------------- regional assessment
+KNOWN_ORE_T = [2e6, 5e6, 1e7, 3e7, 8e7]
+
+
+def _count():
+    from raremin.undiscovered.count import CountPmf
+
+    return CountPmf([0.2, 0.5, 0.3])
+
+
+def _tonnage():
+    from raremin.undiscovered.tonnage import TonnageModel
+
+    return TonnageModel().fit(KNOWN_ORE_T)
+
+
+def _fixed_tonnage():
+    from raremin.undiscovered.tonnage import TonnageModel
+
+    return TonnageModel.fixed(2.5e6)
+
+
+def _grades():
+    from raremin.undiscovered.grades import GradeModel
+
+    return GradeModel().fit([[1.0, 0.1], [2.0, 0.3], [3.0, 0.2], [1.5, 0.1]], names=["Cu", "Au"])
+
+
+def _totals():
+    from raremin.undiscovered.totals import simulate_totals
+
+    return simulate_totals([0.2, 0.5, 0.3], _tonnage(), None, 200, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("function", "make", "kwargs", "xlabel", "ylabel", "n_lines", "n_patches"),
+    [
+        # 3 bars and the mean line
+        ("plot_count_pmf", _count, {}, "Number of undiscovered deposits", "Probability", 1, 3),
+        # the model cdf and the known deposits' ecdf
+        ("plot_tonnage_model", _tonnage, {}, "Ore tonnage, t", "Cumulative probability", 2, 0),
+        # a fixed model has no known deposits: the step only
+        ("plot_tonnage_model", _fixed_tonnage, {}, "Ore tonnage, t",
+         "Cumulative probability", 1, 0),
+        # model and known per grade (Cu, Au)
+        ("plot_grade_model", _grades, {"n": 200}, "Grade, %", "Cumulative probability", 4, 0),
+        # exceedance step and the mean line
+        ("plot_totals", _totals, {}, "Total ore in undiscovered deposits, t",
+         "Probability of at least", 2, 0),
+        ("plot_totals", _totals, {"column": "ore_t"}, "Total ore in undiscovered deposits, t",
+         "Probability of at least", 2, 0),
+    ],
+)
+def test_regional_assessment_plots_draw_on_the_given_axes(
+        function, make, kwargs, xlabel, ylabel, n_lines, n_patches):
+    import raremin
+    import raremin.plotting
+
+    plot = getattr(raremin.plotting, function)
+    assert getattr(raremin, function) is plot  # exported from the package too
+    fig, ax = plt.subplots()
+    assert plot(make(), ax=ax, **kwargs) is ax
+    assert len(ax.lines) == n_lines and len(ax.patches) == n_patches
+    assert len(ax.lines) + len(ax.patches) + len(ax.collections) > 0
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (xlabel, ylabel)
+    assert len(fig.axes) == 1 and plt.get_fignums() == [fig.number]  # no other figure made
+
+
+def test_regional_assessment_plot_values_and_errors():
+    from raremin.plotting import plot_count_pmf, plot_tonnage_model, plot_totals
+    from raremin.undiscovered.tonnage import TonnageModel
+
+    ax = plot_count_pmf(_count())
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], [0.2, 0.5, 0.3])
+    assert ax.lines[0].get_xdata()[0] == pytest.approx(1.1)  # mean 0*0.2 + 1*0.5 + 2*0.3
+    # A fixed model's cdf steps from 0 to 1 at its tonnage.
+    step = plot_tonnage_model(_fixed_tonnage()).lines[0]
+    np.testing.assert_allclose(step.get_xdata(), [2.5e5, 2.5e6, 2.5e7])
+    np.testing.assert_allclose(step.get_ydata(), [0.0, 1.0, 1.0])
+    curve = plot_tonnage_model(_tonnage()).lines[0].get_ydata()
+    assert curve[0] < 1e-6 and curve[-1] > 1 - 1e-6 and np.all(np.diff(curve) >= 0)
+    with pytest.raises(InputError, match="not fitted"):
+        plot_tonnage_model(TonnageModel())
+    with pytest.raises(InputError, match="unknown quantity 'gold'"):
+        plot_totals(_totals(), "gold")

@@ -457,6 +457,10 @@ class CountPmf:
         -------
         matplotlib Axes
 
+        See Also
+        --------
+        raremin.plotting.plot_count_pmf : the function that draws it.
+
         Examples
         --------
         >>> import matplotlib
@@ -466,16 +470,9 @@ class CountPmf:
         >>> len(ax.patches), ax.get_xlabel()
         (3, 'Number of undiscovered deposits')
         """
-        from ..plotting import _start
+        from ..plotting import plot_count_pmf
 
-        axes, _ = _start(ax)
-        axes.bar(np.arange(self.pmf.size), self.pmf, width=0.8, color="C0")
-        axes.axvline(self.mean, color="C3", lw=1, ls="--", label=f"mean {self.mean:.3g}")
-        axes.set_xlabel("Number of undiscovered deposits")
-        axes.set_ylabel("Probability")
-        axes.set_title(f"Deposit count pmf ({self.method})")
-        axes.legend(loc="upper right")
-        return axes
+        return plot_count_pmf(self, ax)
 
     def __repr__(self) -> str:
         return (

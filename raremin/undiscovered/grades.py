@@ -542,6 +542,10 @@ class GradeModel:
             One colour per component: a line (model) and points (known deposits), on a
             log grade axis.
 
+        See Also
+        --------
+        raremin.plotting.plot_grade_model : the function that draws it.
+
         Examples
         --------
         >>> import matplotlib
@@ -551,22 +555,9 @@ class GradeModel:
         >>> len(m.plot(n=200).lines)
         4
         """
-        self._check_fitted()
-        from ..plotting import _start
+        from ..plotting import plot_grade_model
 
-        ax, _ = _start(ax)
-        draws = np.sort(self.sample(n, np.random.default_rng(seed)), axis=0)
-        data = np.sort(self.grades_pct_.to_numpy(), axis=0)
-        for j, name in enumerate(self.names_):
-            colour = f"C{j % 10}"
-            ax.plot(draws[:, j], np.arange(1, n + 1) / n, color=colour, label=f"{name} model")
-            ax.plot(data[:, j], np.arange(1, data.shape[0] + 1) / data.shape[0], "o",
-                    color=colour, markersize=3, label=f"{name} known")
-        ax.set_xscale("log")
-        ax.set_xlabel("Grade, %")
-        ax.set_ylabel("Cumulative probability")
-        ax.legend(loc="lower right", fontsize="small")
-        return ax
+        return plot_grade_model(self, ax, n=n, seed=seed)
 
     def __repr__(self) -> str:
         if self.method_ is None:

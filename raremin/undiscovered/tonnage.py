@@ -614,6 +614,10 @@ class TonnageModel:
         matplotlib.axes.Axes
             The axes, with a log tonnage axis.
 
+        See Also
+        --------
+        raremin.plotting.plot_tonnage_model : the function that draws it.
+
         Examples
         --------
         >>> import matplotlib
@@ -623,26 +627,9 @@ class TonnageModel:
         >>> len(ax.lines)
         2
         """
-        self._check_fitted()
-        from ..plotting import _start
+        from ..plotting import plot_tonnage_model
 
-        ax, _ = _start(ax)
-        x = np.sort(self.log10_ore_t_)
-        if self.method_ == "fixed":
-            span = np.array([x[0] - 1, x[0], x[0] + 1])
-        else:
-            pad = 0.5 * (x[-1] - x[0]) + 3 * self.scale_
-            span = np.linspace(x[0] - pad, x[-1] + pad, 400)
-        ax.plot(10.0 ** span, self._cdf_x(span), color="C0", label=f"model ({self.method_})")
-        if self.n_deposits_:
-            ecdf = np.arange(1, x.size + 1) / x.size
-            ax.plot(10.0 ** x, ecdf, "o", color="C3", markersize=4,
-                    label=f"known deposits (n={x.size})")
-        ax.set_xscale("log")
-        ax.set_xlabel("Ore tonnage, t")
-        ax.set_ylabel("Cumulative probability")
-        ax.legend(loc="lower right")
-        return ax
+        return plot_tonnage_model(self, ax)
 
     def __repr__(self) -> str:
         if self.method_ is None:

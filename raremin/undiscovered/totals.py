@@ -293,6 +293,10 @@ class Totals:
             Step curve on a log tonnage axis (zero totals cannot be shown there; their
             probability is in the legend), with the mean as a dashed line.
 
+        See Also
+        --------
+        raremin.plotting.plot_totals : the function that draws it.
+
         Examples
         --------
         >>> import matplotlib
@@ -304,25 +308,9 @@ class Totals:
         >>> ax.get_xscale(), len(ax.lines)
         ('log', 2)
         """
-        if column not in self.quantities:
-            raise InputError(f"unknown quantity {column!r}; use one of {self.quantities}")
-        from ..plotting import _start
+        from ..plotting import plot_totals
 
-        ax, _ = _start(ax)
-        x = np.sort(self.totals[column].to_numpy())
-        n = x.size
-        exceed = 1.0 - np.arange(n) / n
-        positive = x > 0
-        p_zero = 1.0 - positive.mean()
-        ax.step(x[positive], exceed[positive], where="post", color="C0",
-                label=f"simulated (P(0) = {p_zero:.3f})")
-        ax.axvline(x.mean(), color="C3", linestyle="--", label="mean")
-        ax.set_xscale("log")
-        ax.set_xlabel(f"Total {column[:-2]} in undiscovered deposits, t")
-        ax.set_ylabel("Probability of at least")
-        ax.set_ylim(0.0, 1.02)
-        ax.legend(loc="lower left")
-        return ax
+        return plot_totals(self, column, ax)
 
     def __repr__(self) -> str:
         p0 = float((self.totals["n_deposits"] == 0).mean()) if len(self.totals) else math.nan
