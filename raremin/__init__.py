@@ -181,6 +181,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "grid": (
         "BlockGrid",
         "BlockModel",
+        "read_block_model",
         "zone_proportions",
     ),
     "io": (

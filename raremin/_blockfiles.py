@@ -6,7 +6,15 @@ The work behind :meth:`raremin.grid.BlockModel.to_parquet`, ``read_parquet``,
 written by one task per chunk and read back lazily, one task per file or stored chunk;
 every output is written under a temporary name and renamed at the end
 (:func:`raremin._dask.atomic_directory`). Also :func:`parcel_frame`, the rows of
-``BlockModel.to_dataframe`` for any set of parcels.
+``BlockModel.to_dataframe`` for any set of parcels, :func:`read_model` (any of the
+formats, behind :func:`raremin.grid.read_block_model`), :func:`array_unit` (the unit
+of an array from its name) and :func:`model_to_xarray` (``BlockModel.to_xarray``).
+
+Every Parquet file carries the model's metadata in its key-value metadata under the
+key ``raremin`` (the GeoParquet way of self-describing files: a JSON document; the CRS
+as WKT and as PROJJSON, no ``geo`` key since the files hold no geometry column) and
+each column's unit in its field metadata (``unit``), so one file read alone is still
+a block model.
 """
 
 from __future__ import annotations
@@ -42,6 +50,21 @@ DERIVED_COLUMNS = ("block", "ix", "iy", "iz", "easting_m", "northing_m", "elevat
 #: Parcels per Zarr chunk of an in-memory model written by ``to_zarr``.
 _ZARR_CHUNK = 1 << 20
 
+#: Key of the metadata in a Parquet file's key-value metadata and in a Zarr group's attrs.
+_KEY = "raremin"
+
+#: Units read from the end of an array name (longest first), as written in metadata.
+_UNIT_SUFFIXES = (("_t_m3", "t/m3"), ("_kgpt", "kg/t"), ("_gpt", "g/t"), ("_pct", "%"),
+                  ("_ppm", "ppm"), ("_ppb", "ppb"), ("_frac", "fraction"), ("_m3", "m3"),
+                  ("_m2", "m2"), ("_km", "km"), ("_m", "m"), ("_kt", "kt"), ("_Mt", "Mt"),
+                  ("_kg", "kg"), ("_t", "t"), ("_deg", "degree"))
+
+#: Units of grades (mass fractions): a block's value is the tonnage-weighted mean.
+_GRADE_UNITS = frozenset({"%", "ppm", "ppb", "g/t", "kg/t", "fraction"})
+
+#: Units of additive quantities: a block's value is the sum of its parcels.
+_ADDITIVE_UNITS = frozenset({"t", "kt", "Mt", "kg", "m3"})
+
 
 def write_parquet(model: BlockModel, path: Any, overwrite: bool) -> Path:
     """Write `model` as a directory of Parquet files (see ``BlockModel.to_parquet``)."""
@@ -58,8 +81,14 @@ def write_parquet(model: BlockModel, path: Any, overwrite: bool) -> Path:
                          f"columns (name_0, name_1... of a 2-D array); rename them")
     names = list(model.arrays)
     lazy_keys = [k for k, v in model.attrs.items() if _dask.is_lazy(v)]
+    # What every file says of itself: all but the lazy attrs (resolved by this very pass,
+    # they are in the sidecar only) and the list of files.
+    header = _metadata(model, {k: v for k, v in model.attrs.items() if k not in lazy_keys},
+                       warn=False)
+    header["attrs_complete"] = not lazy_keys
+    header["n_parts"] = len(model.chunks)
     with _dask.atomic_directory(path, overwrite) as tmp:
-        args = [str(tmp), model.grid, model.zone_names, names, model.block_index,
+        args: list[Any] = [str(tmp), header, model.grid, model.zone_names, names, model.block_index,
                 model.zone_code, model.proportion, *(model.arrays[k] for k in names)]
         if model.is_lazy:
             tasks = _dask.per_chunk(_write_parquet_part, args, len(model.chunks))
@@ -84,8 +113,48 @@ def read_parquet(cls: type[BlockModel], path: Any, chunks: int | str | None) -> 
         raise InputError(f"{str(folder)!r} is not a block model written by "
                          f"BlockModel.to_parquet (no {_SIDECAR} in it)")
     meta = _check_metadata(json.loads(sidecar.read_text()), str(sidecar))
-    grid, names = _grid_of(meta), tuple(meta["zone_names"])
     files = [(str(folder / p["file"]), int(p["rows"])) for p in meta["parts"]]
+    return _read_parquet_files(cls, meta, files, chunks)
+
+
+def read_parquet_file(cls: type[BlockModel], path: Any, chunks: int | str | None
+                      ) -> BlockModel:
+    """
+    A model of class `cls` from one Parquet file written by ``BlockModel.to_parquet``
+    (its key-value metadata ``raremin`` describes it). A file that is one part of
+    several holds only its own parcels: that is said in a warning.
+    """
+    _optional("pyarrow", "reading a Parquet block model")
+    import pyarrow.parquet as pq
+
+    try:
+        info = pq.read_metadata(str(path))
+    except Exception as err:  # noqa: BLE001 (any failure means: not a Parquet file)
+        raise InputError(f"{str(path)!r} is not a block model: it is not a Parquet file "
+                         f"({type(err).__name__}: {err})") from None
+    raw = (info.metadata or {}).get(_KEY.encode())
+    if raw is None:
+        raise InputError(f"{str(path)!r} is a Parquet file without raremin metadata (key "
+                         f"{_KEY!r}), so not a block model written by BlockModel.to_parquet; "
+                         f"read it with pandas.read_parquet")
+    meta = _check_metadata(json.loads(raw), str(path))
+    n_parts = int(meta.get("n_parts", 1))
+    if n_parts > 1:
+        warnings.warn(f"{str(path)!r} is part {int(meta.get('part', 0)) + 1} of {n_parts} of "
+                      f"a block model: the model read holds only its {info.num_rows:,} "
+                      f"parcels; read the whole directory to get them all", UserWarning,
+                      stacklevel=4)
+    if not meta.get("attrs_complete", True):
+        warnings.warn(f"{str(path)!r}: attrs computed while the model was written are in "
+                      f"the directory's {_SIDECAR} only; read the directory to get them",
+                      UserWarning, stacklevel=4)
+    return _read_parquet_files(cls, meta, [(str(path), int(info.num_rows))], chunks)
+
+
+def _read_parquet_files(cls: type[BlockModel], meta: Mapping[str, Any],
+                        files: list[tuple[str, int]], chunks: int | str | None) -> BlockModel:
+    """A model from Parquet files described by `meta`, in memory or lazily."""
+    grid, names = _grid_of(meta), tuple(meta["zone_names"])
     keys = list(meta["arrays"])
     if chunks is None:
         parts = [_read_parquet_part(meta, f) for f in files]
@@ -121,8 +190,11 @@ def write_zarr(model: BlockModel, path: Any, chunk_size: int | None, overwrite: 
         root = zarr.open_group(str(tmp), mode="w")
         create = getattr(root, "create_array", None) or root.create_dataset
         for name, x in columns.items():
-            create(name, shape=x.shape[:-1] + (n,), chunks=x.shape[:-1] + (size,),
-                   dtype=np.dtype(x.dtype))
+            array = create(name, shape=x.shape[:-1] + (n,), chunks=x.shape[:-1] + (size,),
+                           dtype=np.dtype(x.dtype))
+            unit = "fraction" if name == "proportion" else array_unit(name.split("/")[-1])
+            if unit is not None:
+                array.attrs["units"] = unit
         if model.is_lazy:
             tasks = []
             for name, x in columns.items():
@@ -139,7 +211,7 @@ def write_zarr(model: BlockModel, path: Any, chunk_size: int | None, overwrite: 
         attrs = dict(model.attrs)
         attrs.update(zip(lazy_keys, resolved, strict=True))
         _dask.report_resolved(attrs, lazy_keys)
-        root.attrs["raremin"] = _metadata(model, attrs)
+        root.attrs[_KEY] = _metadata(model, attrs)
     return Path(path)
 
 
@@ -148,7 +220,7 @@ def read_zarr(cls: type[BlockModel], path: Any, chunks: int | str | None) -> Blo
     zarr = _optional("zarr", "BlockModel.read_zarr")
     try:
         root = zarr.open_group(str(path), mode="r")
-        meta = dict(root.attrs)["raremin"]
+        meta = dict(root.attrs)[_KEY]
     except Exception as err:  # noqa: BLE001 (any failure means: not our group)
         raise InputError(f"{str(path)!r} is not a block model written by "
                          f"BlockModel.to_zarr ({type(err).__name__}: {err})") from None
@@ -212,15 +284,35 @@ def _part_name(i: int) -> str:
     return f"part.{i}.parquet"
 
 
-def _write_parquet_part(folder: str, grid: BlockGrid, zone_names: Sequence[str],
-                        names: Sequence[str], block_index: np.ndarray, zone_code: np.ndarray,
+def _write_parquet_part(folder: str, header: Mapping[str, Any], grid: BlockGrid,
+                        zone_names: Sequence[str], names: Sequence[str],
+                        block_index: np.ndarray, zone_code: np.ndarray,
                         proportion: np.ndarray, *rest: Any) -> int:
-    """Write the rows of one chunk to ``part.<i>.parquet``; the number of rows."""
+    """
+    Write the rows of one chunk to ``part.<i>.parquet`` with the model's metadata (key
+    ``raremin``) and each column's unit (field metadata ``unit``); the number of rows.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     *values, chunk = rest
     frame = parcel_frame(grid, zone_names, np.asarray(block_index), np.asarray(zone_code),
                           np.asarray(proportion),
                           {k: np.asarray(v) for k, v in zip(names, values, strict=True)})
-    frame.to_parquet(Path(folder) / _part_name(chunk), engine="pyarrow", index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    lead = {k: v["lead"] for k, v in header["arrays"].items()}
+    fields = []
+    for field in table.schema:
+        key = field.name
+        if key not in lead:  # name_0, name_1... of a 2-D array carry the array's unit
+            base = key.rpartition("_")[0]
+            key = base if lead.get(base) else key
+        unit = array_unit(key) or ("fraction" if key == "proportion" else None)
+        fields.append(field.with_metadata({"unit": unit}) if unit else field)
+    meta = dict(table.schema.metadata or {})
+    meta[_KEY.encode()] = json.dumps({**header, "part": int(chunk)}).encode()
+    table = pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=meta))
+    pq.write_table(table, Path(folder) / _part_name(chunk))
     return len(frame)
 
 
@@ -285,31 +377,41 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _metadata(model: BlockModel, attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """Grid, zones, dtypes and JSON-serialisable attrs of a model, for the files written."""
+def _metadata(model: BlockModel, attrs: Mapping[str, Any], *, warn: bool = True
+              ) -> dict[str, Any]:
+    """
+    Grid, zones, dtypes, units and JSON-serialisable attrs of a model, for the files
+    written (the names of the attrs left out are listed under ``attrs_dropped``).
+    """
     grid = model.grid
     plain, dropped = {}, []
     for key, value in attrs.items():
         try:
             plain[str(key)] = _json_value(value)
         except TypeError:
-            dropped.append(key)
-    if dropped:
-        warnings.warn(f"attrs {dropped} are not JSON-serialisable and were not written",
-                      UserWarning, stacklevel=4)
+            dropped.append(str(key))
+    if dropped and warn:
+        warnings.warn(f"{len(dropped)} attr(s) {dropped} are not JSON-serialisable and were "
+                      f"not written (numbers, strings, booleans, None, lists, dicts and "
+                      f"numpy arrays are)", UserWarning, stacklevel=4)
+    crs = grid.crs
     return {
         "format": _FORMAT,
         "version": _FORMAT_VERSION,
         "grid": {"origin": list(grid.origin), "block_size": list(grid.block_size),
                  "shape": list(grid.shape),
-                 "crs": None if grid.crs is None else grid.crs.to_wkt()},
+                 "crs": None if crs is None else crs.to_wkt(),
+                 "crs_projjson": None if crs is None else crs.to_json_dict(),
+                 "crs_epsg": None if crs is None else crs.to_epsg()},
         "zone_names": list(model.zone_names),
         "dtypes": {"block_index": np.dtype(model.block_index.dtype).str,
                    "zone_code": np.dtype(model.zone_code.dtype).str,
                    "proportion": np.dtype(model.proportion.dtype).str},
         "arrays": {k: {"dtype": np.dtype(v.dtype).str, "lead": list(v.shape[:-1])}
                    for k, v in model.arrays.items()},
+        "units": {k: u for k in model.arrays if (u := array_unit(k)) is not None},
         "attrs": plain,
+        "attrs_dropped": dropped,
     }
 
 
@@ -326,8 +428,13 @@ def _grid_of(meta: Mapping[str, Any]) -> BlockGrid:
     from .grid import BlockGrid
 
     g = meta["grid"]
+    crs = g.get("crs")
+    if g.get("crs_projjson") is not None:
+        from pyproj import CRS
+
+        crs = CRS.from_json_dict(g["crs_projjson"])
     return BlockGrid(tuple(g["origin"]), tuple(g["block_size"]), tuple(g["shape"]),
-                     crs=g["crs"])
+                     crs=crs)
 
 
 def _column_dtypes(meta: Mapping[str, Any]) -> list[np.dtype]:
@@ -350,3 +457,227 @@ def _rechunk(columns: list[Any], chunks: Any) -> list[Any]:
     if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
         raise InputError(f"chunks must be a number of parcels >= 1; got {chunks!r}")
     return [c.rechunk({c.ndim - 1: int(chunks)}) for c in columns]
+
+
+# ---------------------------------------------------------------------- any format
+
+
+def read_model(cls: type[BlockModel], path: Any, chunks: int | str | None) -> BlockModel:
+    """A model from a Parquet directory or file or a Zarr group, told apart by content."""
+    parquet_chunks: int | str | None
+    zarr_chunks: int | str | None
+    if chunks is None or chunks == "auto":
+        parquet_chunks, zarr_chunks = ("files", "stored") if chunks else (None, None)
+    elif isinstance(chunks, (int, np.integer)) and not isinstance(chunks, bool) and chunks > 0:
+        parquet_chunks = zarr_chunks = int(chunks)
+    else:
+        raise InputError(f"chunks must be None (in memory), 'auto' (lazy, as stored) or a "
+                         f"number of parcels >= 1; got {chunks!r}")
+    where = Path(path)
+    if where.is_file():
+        return read_parquet_file(cls, where, parquet_chunks)
+    if not where.is_dir():
+        raise InputError(f"{str(path)!r} does not exist: give the directory written by "
+                         f"BlockModel.to_parquet or BlockModel.to_zarr, or one of the "
+                         f"Parquet files of the former")
+    if (where / _SIDECAR).is_file():
+        return read_parquet(cls, where, parquet_chunks)
+    if (where / "zarr.json").is_file() or (where / ".zgroup").is_file():
+        return read_zarr(cls, where, zarr_chunks)
+    raise InputError(f"{str(path)!r} is not a block model: a directory written by "
+                     f"BlockModel.to_parquet holds {_SIDECAR}, a Zarr group written by "
+                     f"BlockModel.to_zarr holds zarr.json (or .zgroup), and it holds neither")
+
+
+# ---------------------------------------------------------------------- units and xarray
+
+
+def array_unit(name: str) -> str | None:
+    """The unit of an array from the end of its name (``treo_pct`` -> ``"%"``), or None."""
+    for suffix, unit in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return unit
+    return None
+
+
+#: Dimension names of the grid axes in :func:`model_to_xarray`.
+_AXES = ("easting", "northing", "elevation")
+
+#: How :func:`model_to_xarray` gives one value per block, by kind of array.
+_RULES = {
+    "grade": "tonnage-weighted mean of the block's parcels",
+    "density": "volume-weighted mean of the block's parcels (block tonnage / volume)",
+    "sum": "sum over the block's parcels",
+    "dominant": "value of the block's largest parcel (the zone holding most of the block)",
+    "zone": "value of the parcel of this zone (no mixing of zones)",
+}
+
+
+def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
+    """The gridded Dataset of ``BlockModel.to_xarray`` (see there)."""
+    try:
+        import xarray as xr
+    except ImportError:
+        from .errors import RareminError
+
+        raise RareminError("BlockModel.to_xarray() needs xarray, which is not installed; "
+                           "install it with pip install 'raremin[xarray]'") from None
+    if model.is_lazy:
+        raise InputError("to_xarray() of a lazy block model would bring every block into "
+                         "memory; write it chunk by chunk with model.to_zarr(path), or call "
+                         "model.compute().to_xarray() when it fits in memory")
+    grid = model.grid
+    dims = _AXES[:grid.ndim]
+    reserved = {"proportion", "zone_code", "tonnage_t", "zone", "realisation",
+                "spatial_ref", *dims}
+    clash = sorted(reserved.intersection(model.arrays))
+    if clash:
+        raise InputError(f"array(s) {clash} are named like variables or coordinates "
+                         f"to_xarray() makes ({', '.join(sorted(reserved))}); rename them "
+                         f"with model.with_arrays(...)")
+    nb, n_zones = grid.n_blocks, len(model.zone_names)
+    block = np.asarray(model.block_index, dtype=np.int64)
+    code = np.asarray(model.zone_code, dtype=np.int64)
+    share = np.asarray(model.proportion, dtype=np.float64)
+    tonnage = np.asarray(model.tonnage_t(), dtype=np.float64)
+    volume = grid.block_volume_m3 * share
+
+    def gridded(flat: np.ndarray) -> np.ndarray:
+        """(..., n_blocks) in block-index order -> (..., nx, ny[, nz])."""
+        lead = flat.shape[:-1]
+        out = flat.reshape(lead + grid.shape[::-1])
+        axes = list(range(len(lead), out.ndim))
+        return np.moveaxis(out, axes, axes[::-1])
+
+    # The largest parcel of each block (ties: the first zone).
+    order = np.lexsort((code, -share, block))
+    first = order[np.r_[True, block[order][1:] != block[order][:-1]]] if block.size else order
+    occupied = block[first]
+    count = np.bincount(block, minlength=nb)
+
+    def dominant(values: np.ndarray, fill: Any) -> np.ndarray:
+        out = np.full(values.shape[:-1] + (nb,), fill, dtype=values.dtype)
+        out[..., occupied] = values[..., first]
+        return out
+
+    def weighted_mean(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        lead = values.shape[:-1]
+        rows = int(np.prod(lead))
+        index = (block[None, :] + nb * np.arange(rows)[:, None]).ravel()
+        num = np.bincount(index, weights=(values.reshape(rows, -1) * weight).ravel(),
+                          minlength=rows * nb)
+        den = np.bincount(block, weights=weight, minlength=nb)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = num.reshape(rows, nb) / den
+        out[:, count == 0] = np.nan
+        alone = count[occupied] == 1  # a block of one parcel takes its value exactly
+        out[:, occupied[alone]] = values.reshape(rows, -1)[:, first[alone]]
+        return out.reshape(lead + (nb,))
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        lead = values.shape[:-1]
+        rows = int(np.prod(lead))
+        index = (block[None, :] + nb * np.arange(rows)[:, None]).ravel()
+        out = np.bincount(index, weights=values.reshape(rows, -1).ravel(), minlength=rows * nb)
+        return out.reshape(lead + (nb,))
+
+    def per_zone(values: np.ndarray, fill: Any) -> np.ndarray:
+        out = np.full((n_zones,) + values.shape[:-1] + (nb,), fill, dtype=values.dtype)
+        out[code, ..., block] = np.moveaxis(values, -1, 0)
+        return out
+
+    realisations = sorted({a.shape[0] for a in model.arrays.values() if a.ndim == 2})
+    coords: dict[str, Any] = {
+        d: (d, grid.axis_centres(a), {"units": "m", "axis": "XYZ"[a],
+                                      "long_name": f"block centre {d}"})
+        for a, d in enumerate(dims)}
+    coords["zone"] = ("zone", np.asarray(model.zone_names, dtype=object),
+                      {"long_name": "zone name"})
+    if len(realisations) == 1:
+        coords["realisation"] = ("realisation", np.arange(realisations[0]))
+    crs = grid.crs
+    mapping = {} if crs is None else {"grid_mapping": "spatial_ref"}
+    if crs is not None:
+        coords["spatial_ref"] = ((), 0, crs.to_cf())
+
+    variables: dict[str, Any] = {}
+    prop = np.zeros((n_zones, nb))
+    prop[code, block] = share
+    variables["proportion"] = (("zone", *dims), gridded(prop), {
+        "units": "fraction", **mapping,
+        "long_name": "share of the block's volume in each zone"})
+    zone_fill = -1
+    variables["zone_code"] = (dims, gridded(dominant(code.astype(np.int32), zone_fill)), {
+        **mapping, "long_name": "zone holding most of the block (index into zone)",
+        "flag_values": np.arange(n_zones, dtype=np.int32),
+        "flag_meanings": " ".join(str(n).replace(" ", "_") for n in model.zone_names),
+        "block_value": _RULES["dominant"]})
+    fills: dict[str, Any] = {"zone_code": zone_fill}
+    variables["tonnage_t"] = ((("zone",) if by_zone else ()) + dims,
+                              gridded(per_zone(tonnage, 0.0) if by_zone else summed(tonnage)),
+                              {"units": "t", **mapping,
+                               "long_name": "tonnage of the block's parcels",
+                               "block_value": _RULES["zone" if by_zone else "sum"]})
+    for key, arr in model.arrays.items():
+        arr = np.asarray(arr)
+        unit = array_unit(key)
+        if arr.ndim == 1:
+            lead_dims: tuple[str, ...] = ()
+        elif arr.ndim == 2:
+            lead_dims = ("realisation",) if len(realisations) == 1 else (f"{key}_realisation",)
+        else:
+            lead_dims = tuple(f"{key}_dim_{i}" for i in range(arr.ndim - 1))
+        fill = _fill_value(arr)
+        if by_zone:
+            values, rule = per_zone(arr, fill), "zone"
+        elif arr.dtype.kind in "fiu" and unit == "t/m3":
+            values, rule = weighted_mean(arr, volume), "density"
+        elif arr.dtype.kind in "fiu" and unit in _GRADE_UNITS:
+            values, rule = weighted_mean(arr, tonnage), "grade"
+        elif arr.dtype.kind in "fiu" and unit in _ADDITIVE_UNITS:
+            values, rule = summed(arr), "sum"
+        else:
+            values, rule = dominant(arr, fill), "dominant"
+        attrs: dict[str, Any] = {**mapping, "block_value": _RULES[rule]}
+        if unit is not None:
+            attrs["units"] = unit
+        if key == "resource_class":
+            from .classification import CLASS_NAMES
+
+            attrs["flag_values"] = np.arange(len(CLASS_NAMES), dtype=arr.dtype)
+            attrs["flag_meanings"] = " ".join(n.lower() for n in CLASS_NAMES)
+        if values.dtype.kind in "iu":
+            fills[key] = fill
+        variables[key] = ((("zone",) if by_zone else ()) + lead_dims + dims, gridded(values),
+                          attrs)
+    meta = _metadata(model, model.attrs)
+    ds = xr.Dataset(variables, coords=coords, attrs={
+        "title": "raremin block model",
+        "crs_wkt": "" if crs is None else crs.to_wkt(),
+        "crs": "" if crs is None else (f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else
+                                       crs.to_string()),
+        "origin_m": list(grid.origin),
+        "block_size_m": list(grid.block_size),
+        "zones": "separate (one value per zone)" if by_zone else
+                 "blended (one value per block; see each variable's block_value)",
+        "raremin": json.dumps(meta),
+    })
+    for key, fill in fills.items():
+        ds[key].encoding["_FillValue"] = fill
+        ds[key].attrs["comment"] = f"{fill} where the block holds no parcel"
+    return ds
+
+
+def _fill_value(arr: np.ndarray) -> Any:
+    """What blocks without a parcel hold: NaN, False, "", None, or -1 for integers (the
+    dtype's extreme when -1 is a value of the array)."""
+    kind = arr.dtype.kind
+    if kind in "fc":
+        return np.nan
+    if kind == "b":
+        return False
+    if kind in "iu":
+        info = np.iinfo(arr.dtype)
+        fill = -1 if kind == "i" else info.max
+        return info.min if kind == "i" and np.any(arr == fill) else fill
+    return "" if kind in "US" else None

@@ -19,7 +19,8 @@ along parcels (``BlockModel.from_deposit(..., chunks=1_000_000)``,
 on whatever Dask scheduler is active and written chunk by chunk
 (:meth:`BlockModel.to_parquet`, :meth:`BlockModel.to_zarr`). Dask is optional
 (``pip install "raremin[dask]"``) and never imported by in-memory models. See
-``docs/scale.md``.
+``docs/scale.md``. :func:`read_block_model` reads a model back from either format, and
+:meth:`BlockModel.to_xarray` gives a regular model as a gridded ``xarray.Dataset``.
 
 Examples
 --------
@@ -53,7 +54,8 @@ from ._validation import check_finite
 from .deposit import Deposit, Zone, as_crs, check_projected, check_same_crs, zones_of
 from .errors import GeometryError, InputError
 
-__all__ = ["MAX_BLOCKS", "BlockGrid", "BlockModel", "check_block_count", "zone_proportions"]
+__all__ = ["MAX_BLOCKS", "BlockGrid", "BlockModel", "check_block_count", "read_block_model",
+           "zone_proportions"]
 
 #: Most blocks of a grid that :meth:`BlockModel.from_deposit` clips (a guard before any
 #: allocation). An assessment holds about 230 bytes per parcel: 20 million blocks take
@@ -314,6 +316,9 @@ def _plan_fractions(grid: BlockGrid, footprint: Any, method: str, subcells: int,
     """Fraction of each block column's plan area inside the footprint (rows r0..r1-1)."""
     r0, r1 = rows if rows is not None else (0, grid.shape[1])
     boxes = _column_boxes(grid, r0, r1)
+    # A copy per call: preparing (or querying) one geometry from several threads at once
+    # crashed the process on Dask's threaded scheduler.
+    footprint = shapely.from_wkb(shapely.to_wkb(footprint))
     shapely.prepare(footprint)
     touching = shapely.intersects(footprint, boxes)
     inside = touching & shapely.contains_properly(footprint, boxes)
@@ -1143,10 +1148,16 @@ class BlockModel:
         Each file holds the rows of :meth:`to_dataframe` for one chunk (an in-memory
         model is one chunk), so a lazy model is written chunk by chunk by its tasks,
         never gathered in one place. ``raremin.json`` beside them holds the grid (with
-        its CRS as WKT), the zone names, the arrays' shapes and dtypes, the files in
-        order with their row counts, and the JSON-serialisable ``attrs`` (lazy ones are
-        computed in the same pass). The directory is written under a temporary name
-        and renamed at the end: it appears whole or not at all.
+        its CRS as WKT, PROJJSON and EPSG code), the zone names, the arrays' shapes,
+        dtypes and units (from their names: ``treo_pct`` is in %), the files in order
+        with their row counts, and the JSON-serialisable ``attrs`` (lazy ones are
+        computed in the same pass; the names of those that are not JSON are listed
+        under ``attrs_dropped``, with a warning). Each file also carries this metadata
+        (without the list of files and the lazy attrs) in its Parquet key-value
+        metadata under the key ``raremin``, and each column's unit in its field
+        metadata, so a file read alone (:func:`read_block_model`) is still a model.
+        The directory is written under a temporary name and renamed at the end: it
+        appears whole or not at all.
 
         Parameters
         ----------
@@ -1232,8 +1243,9 @@ class BlockModel:
         Write the model as a Zarr group: one array per part (``block_index``,
         ``zone_code``, ``proportion``, ``arrays/<name>``), chunked along parcels.
 
-        The group's attribute ``raremin`` holds the grid, zone names and ``attrs`` (as
-        ``raremin.json`` of :meth:`to_parquet`). A lazy model is written chunk by chunk
+        The group's attribute ``raremin`` holds the grid, zone names, units and
+        ``attrs`` (as ``raremin.json`` of :meth:`to_parquet`); each array with a unit
+        in its name has it in its own attribute ``units``. A lazy model is written chunk by chunk
         by its tasks; as each task writes a region of the arrays, the chunk sizes must
         be known (:meth:`with_known_chunks` first: a pass over the geometry) and the
         chunks are made regular (`chunk_size` parcels; Zarr chunks are all equal). The
@@ -1310,6 +1322,85 @@ class BlockModel:
 
         return _blockfiles.read_zarr(cls, path, chunks)
 
+    def to_xarray(self, *, by_zone: bool = False) -> Any:
+        r"""
+        The model on its regular grid: an ``xarray.Dataset`` with one value per block.
+
+        Dimensions are ``easting``, ``northing`` and ``elevation`` (the grid axes, in
+        this order, coordinates the block centres in m), ``realisation`` for the 2-D
+        arrays (realisations x parcels) and ``zone``. Blocks without a parcel hold NaN
+        (floats), -1 (integers, e.g. ``resource_class``, kept as int8; the fill is in
+        each variable's ``encoding["_FillValue"]``) or False. Needs xarray
+        (``pip install 'raremin[xarray]'``).
+
+        Parameters
+        ----------
+        by_zone : bool, default False
+            False: one value per block, zones blended by the rules below (what a block
+            model viewer or a mine planning package expects). True: every array (and
+            ``tonnage_t``) gets a leading ``zone`` dimension holding each zone's parcel
+            as it is: no mixing (a block outside a zone is NaN/-1 in that zone).
+
+        Returns
+        -------
+        xarray.Dataset
+            Every array of the model, plus ``proportion`` (zone, blocks: the share of
+            each block's volume in each zone, 0 outside), ``zone_code`` (the zone
+            holding most of the block, -1 where none) and ``tonnage_t`` (the block's
+            tonnage in its zones). Attributes: ``units`` of each variable (from its
+            name: ``treo_pct`` -> ``"%"``, ``la_ppm`` -> ``"ppm"``, ``density_t_m3``
+            -> ``"t/m3"``), ``block_value`` (the rule applied), ``flag_values`` /
+            ``flag_meanings`` for ``zone_code`` and ``resource_class``; on the
+            Dataset ``crs_wkt``, ``crs`` (``"EPSG:<code>"`` when there is one),
+            ``origin_m``, ``block_size_m`` and ``raremin`` (the JSON metadata of
+            :meth:`to_parquet`, with the model's ``attrs``); a ``spatial_ref``
+            coordinate holds the CRS as CF grid-mapping attributes (read by rioxarray
+            and GDAL).
+
+        Raises
+        ------
+        InputError
+            The model is lazy (:meth:`compute` it, or write it with :meth:`to_zarr`),
+            or an array is named like a variable or coordinate made here.
+        RareminError
+            xarray is not installed.
+
+        Notes
+        -----
+        **Blocks shared by several zones** (``by_zone=False``). A block cut by a zone
+        boundary holds one parcel per zone; its value is:
+
+        - grades (arrays in %, ppm, ppb, g/t, kg/t or fraction): the tonnage-weighted
+          mean of its parcels, :math:`\sum_i t_i g_i / \sum_i t_i`, the grade of all
+          the zoned rock in the block, so block tonnage x grade gives its contained
+          metal exactly, as the parcels do;
+        - density (``t/m3``): the volume-weighted mean, block tonnage / zoned volume;
+        - quantities (t, kt, Mt, kg, m3): the sum of the parcels;
+        - everything else (``resource_class``, sample counts, kriging variance and
+          slope, distances): the value of the largest parcel (the zone holding most
+          of the block; ties go to the first zone), as a block takes the class of
+          most of its rock.
+
+        A NaN in one parcel makes the block NaN for grades and sums (its grade is
+        unknown); use ``by_zone=True`` to see the zones apart.
+
+        Examples
+        --------
+        >>> from raremin.grid import BlockGrid, BlockModel
+        >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1)),
+        ...                                 {"A": ([0, 1], [1.0, 0.5]), "B": ([1], [0.5])},
+        ...                                 {"A": 2.0, "B": 3.0})
+        >>> m = m.with_arrays(cu_pct=[1.0, 1.0, 2.0])
+        >>> ds = m.to_xarray()
+        >>> ds["cu_pct"].values.ravel().tolist(), ds["cu_pct"].attrs["units"]
+        ([1.0, 1.6], '%')
+        >>> ds["zone_code"].values.ravel().tolist(), ds["tonnage_t"].values.ravel().tolist()
+        ([0, 0], [2000.0, 2500.0])
+        """
+        from . import _blockfiles
+
+        return _blockfiles.model_to_xarray(self, by_zone)
+
     def __repr__(self) -> str:
         from ._display import block_model_text
 
@@ -1330,6 +1421,55 @@ class BlockModel:
         from ._display import block_model_html
 
         return block_model_html(self)
+
+
+def read_block_model(path: Any, *, chunks: int | str | None = None) -> BlockModel:
+    """
+    A block model written by :meth:`BlockModel.to_parquet` or :meth:`BlockModel.to_zarr`.
+
+    The format is told by what `path` holds: a directory with ``raremin.json`` is a
+    Parquet model, a directory with ``zarr.json`` (or ``.zgroup``) a Zarr group, a file
+    one Parquet file of a model (it carries the model's metadata; a file that is one
+    part of several gives only its own parcels, with a warning).
+
+    Parameters
+    ----------
+    path : str or path
+        A directory or file on a local file system.
+    chunks : None, "auto" or int, default None
+        None: read everything into memory now (no Dask needed); ``"auto"``: a lazy
+        model (Dask), one chunk per Parquet file or as stored in Zarr, for models
+        larger than memory; an int: lazy, re-chunked to this many parcels per chunk.
+
+    Returns
+    -------
+    BlockModel
+        The model as written: grid and CRS, zone names, parcels, arrays with their
+        dtypes and shapes, and the JSON-serialisable ``attrs`` (tuples come back as
+        lists, numpy scalars as Python numbers).
+
+    Raises
+    ------
+    InputError
+        `path` does not exist or is not a block model (the message names it), or
+        `chunks` is not one of the above.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from raremin.grid import BlockGrid, BlockModel, read_block_model
+    >>> m = BlockModel.from_proportions(BlockGrid((0, 0, 0), 10, (2, 1, 1), crs=32643),
+    ...                                 {"A": ([0, 1], [1.0, 0.5])}, 2.5)
+    >>> folder = m.to_parquet(pathlib.Path(tempfile.mkdtemp()) / "model")
+    >>> back = read_block_model(folder)
+    >>> back.grid.crs == m.grid.crs, back.tonnage_t().tolist()
+    (True, [2500.0, 1250.0])
+    >>> read_block_model(folder / "part.0.parquet").proportion.tolist()
+    [1.0, 0.5]
+    """
+    from . import _blockfiles
+
+    return _blockfiles.read_model(BlockModel, path, chunks)
 
 
 # ---------------------------------------------------------------------- private helpers
