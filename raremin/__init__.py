@@ -185,6 +185,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "zone_proportions",
     ),
     "io": (
+        "GeoEASGrid",
         "read_geoeas",
         "write_geoeas",
     ),

@@ -51,3 +51,12 @@ def test_bench_undiscovered_runs():
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "ratio" in proc.stdout
+
+
+def test_bench_geoeas_runs():
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_geoeas.py"),
+                           "--rows", "2000", "--repeat", "1"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "speed-up over the reader before" in proc.stdout
