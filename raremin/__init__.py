@@ -40,15 +40,24 @@ Geostatistics (:mod:`raremin.geostats`) and estimation (:mod:`raremin.estimation
     :class:`Structure`, :class:`InverseDistance`, :class:`NearestSample`,
     :class:`Neighbourhood`, :class:`NeighbourSearch`, :func:`anisotropy_matrix`,
     :class:`Kriging`, :func:`cross_validate`, :func:`estimate`, :func:`assign_zones`.
-Files (:mod:`raremin.io`)
-    :func:`read_geoeas`, :func:`write_geoeas`.
-The workflow (:mod:`raremin.workflow`), project files (:mod:`raremin.config`), reports
-(:mod:`raremin.reporting`) and the ``raremin`` command (:mod:`raremin.cli`)
+Uncertainty (:mod:`raremin.uncertainty`, :mod:`raremin.realisations`)
+    P-labels (P90 = the 0.10 quantile), summaries of realisations, Monte Carlo over
+    inputs; :func:`~raremin.realisations.simulate` into block models.
+Classes, statements, prices (:mod:`raremin.classification`, :mod:`raremin.reporting`)
+    :func:`~raremin.classification.classify`,
+    :func:`~raremin.reporting.resource_statement`; prices and values in
+    :mod:`raremin.economics`.
+Undiscovered deposits (:mod:`raremin.undiscovered`)
+    The USGS three-part assessment: count pmf, tonnage and grade models, totals.
+Files (:mod:`raremin.io`, :mod:`raremin.grid`)
+    :func:`read_geoeas`, :func:`write_geoeas`, :class:`GeoEASGrid`,
+    :func:`read_block_model`.
+The whole chain (:mod:`raremin.workflow`, :mod:`raremin.config`, :mod:`raremin.cli`)
     :func:`assess`, :class:`Assessment`, :func:`basket_arrays`, :func:`load_project`,
-    :func:`summary_table`, :func:`markdown_report`.
+    :func:`summary_table`, :func:`markdown_report`; the ``raremin`` command.
 Charts (:mod:`raremin.plotting`)
     :func:`plot_grade_tonnage`, :func:`plot_histogram`, :func:`plot_zones`, :func:`plot_blocks`,
-    :func:`plot_variogram`.
+    :func:`plot_variogram`, :func:`plot_classes`, :func:`plot_grade_tonnage_envelope`.
 Bundled data (:mod:`raremin.datasets`)
     :func:`load_kuirektykol` (SYNTHETIC data calibrated to public figures).
 Errors (:mod:`raremin.errors`)
@@ -155,6 +164,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "estimation": (
         "assign_zones",
         "estimate",
+    ),
+    "export": (
+        "drillholes_to_vtk",
+        "to_omf",
+        "to_pyvista",
+        "to_vtk",
+        "zones_to_vtk",
     ),
     "geostats": (
         "Estimator",
@@ -270,6 +286,7 @@ _SUBMODULES = (
     "economics",
     "errors",
     "estimation",
+    "export",
     "geostats",
     "grid",
     "io",

@@ -513,6 +513,79 @@ _RULES = {
 }
 
 
+class BlockReducer:
+    """
+    One value per block of a model's grid from its parcels, by the rule each array's unit
+    calls for (shared by :meth:`BlockModel.to_xarray` and the 3D exports):
+
+    - grades (%, ppm, ppb, g/t, kg/t, fraction): the tonnage-weighted mean;
+    - density (t/m3): the volume-weighted mean;
+    - quantities (t, kt, Mt, kg, m3): the sum;
+    - anything else (classes, counts, diagnostics): the value of the block's largest
+      parcel (ties: the first zone).
+
+    A block of one parcel takes its value exactly; a block without parcels is NaN (or the
+    integer fill value). Values are arrays of shape (..., n_parcels); results
+    (..., n_blocks) in block-index order.
+    """
+
+    def __init__(self, model: BlockModel) -> None:
+        grid = model.grid
+        self.nb = nb = grid.n_blocks
+        self.block = block = np.asarray(model.block_index, dtype=np.int64)
+        self.code = code = np.asarray(model.zone_code, dtype=np.int64)
+        self.share = share = np.asarray(model.proportion, dtype=np.float64)
+        self.volume = grid.block_volume_m3 * share
+        self.tonnage = np.asarray(model.tonnage_t(), dtype=np.float64)
+        order = np.lexsort((code, -share, block))
+        self.first = (order[np.r_[True, block[order][1:] != block[order][:-1]]]
+                      if block.size else order)
+        self.occupied = block[self.first]
+        self.count = np.bincount(block, minlength=nb)
+
+    def dominant(self, values: np.ndarray, fill: Any) -> np.ndarray:
+        """The value of each block's largest parcel."""
+        out = np.full(values.shape[:-1] + (self.nb,), fill, dtype=values.dtype)
+        out[..., self.occupied] = values[..., self.first]
+        return out
+
+    def weighted_mean(self, values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """The `weight`-weighted mean of each block's parcels."""
+        nb, block = self.nb, self.block
+        lead = values.shape[:-1]
+        rows = int(np.prod(lead))
+        index = (block[None, :] + nb * np.arange(rows)[:, None]).ravel()
+        num = np.bincount(index, weights=(values.reshape(rows, -1) * weight).ravel(),
+                          minlength=rows * nb)
+        den = np.bincount(block, weights=weight, minlength=nb)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = num.reshape(rows, nb) / den
+        out[:, self.count == 0] = np.nan
+        alone = self.count[self.occupied] == 1  # a block of one parcel: its value exactly
+        out[:, self.occupied[alone]] = values.reshape(rows, -1)[:, self.first[alone]]
+        return out.reshape(lead + (nb,))
+
+    def summed(self, values: np.ndarray) -> np.ndarray:
+        """The sum over each block's parcels."""
+        nb, block = self.nb, self.block
+        lead = values.shape[:-1]
+        rows = int(np.prod(lead))
+        index = (block[None, :] + nb * np.arange(rows)[:, None]).ravel()
+        out = np.bincount(index, weights=values.reshape(rows, -1).ravel(), minlength=rows * nb)
+        return out.reshape(lead + (nb,))
+
+    def reduce(self, key: str, values: np.ndarray) -> tuple[np.ndarray, str]:
+        """Block values of the array `key` and the name of the rule used (see _RULES)."""
+        unit = array_unit(key)
+        if values.dtype.kind in "fiu" and unit == "t/m3":
+            return self.weighted_mean(values, self.volume), "density"
+        if values.dtype.kind in "fiu" and unit in _GRADE_UNITS:
+            return self.weighted_mean(values, self.tonnage), "grade"
+        if values.dtype.kind in "fiu" and unit in _ADDITIVE_UNITS:
+            return self.summed(values), "sum"
+        return self.dominant(values, fill_value(values)), "dominant"
+
+
 def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
     """The gridded Dataset of ``BlockModel.to_xarray`` (see there)."""
     try:
@@ -536,11 +609,8 @@ def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
                          f"to_xarray() makes ({', '.join(sorted(reserved))}); rename them "
                          f"with model.with_arrays(...)")
     nb, n_zones = grid.n_blocks, len(model.zone_names)
-    block = np.asarray(model.block_index, dtype=np.int64)
-    code = np.asarray(model.zone_code, dtype=np.int64)
-    share = np.asarray(model.proportion, dtype=np.float64)
-    tonnage = np.asarray(model.tonnage_t(), dtype=np.float64)
-    volume = grid.block_volume_m3 * share
+    blocks = BlockReducer(model)
+    block, code, share, tonnage = blocks.block, blocks.code, blocks.share, blocks.tonnage
 
     def gridded(flat: np.ndarray) -> np.ndarray:
         """(..., n_blocks) in block-index order -> (..., nx, ny[, nz])."""
@@ -548,38 +618,6 @@ def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
         out = flat.reshape(lead + grid.shape[::-1])
         axes = list(range(len(lead), out.ndim))
         return np.moveaxis(out, axes, axes[::-1])
-
-    # The largest parcel of each block (ties: the first zone).
-    order = np.lexsort((code, -share, block))
-    first = order[np.r_[True, block[order][1:] != block[order][:-1]]] if block.size else order
-    occupied = block[first]
-    count = np.bincount(block, minlength=nb)
-
-    def dominant(values: np.ndarray, fill: Any) -> np.ndarray:
-        out = np.full(values.shape[:-1] + (nb,), fill, dtype=values.dtype)
-        out[..., occupied] = values[..., first]
-        return out
-
-    def weighted_mean(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        lead = values.shape[:-1]
-        rows = int(np.prod(lead))
-        index = (block[None, :] + nb * np.arange(rows)[:, None]).ravel()
-        num = np.bincount(index, weights=(values.reshape(rows, -1) * weight).ravel(),
-                          minlength=rows * nb)
-        den = np.bincount(block, weights=weight, minlength=nb)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = num.reshape(rows, nb) / den
-        out[:, count == 0] = np.nan
-        alone = count[occupied] == 1  # a block of one parcel takes its value exactly
-        out[:, occupied[alone]] = values.reshape(rows, -1)[:, first[alone]]
-        return out.reshape(lead + (nb,))
-
-    def summed(values: np.ndarray) -> np.ndarray:
-        lead = values.shape[:-1]
-        rows = int(np.prod(lead))
-        index = (block[None, :] + nb * np.arange(rows)[:, None]).ravel()
-        out = np.bincount(index, weights=values.reshape(rows, -1).ravel(), minlength=rows * nb)
-        return out.reshape(lead + (nb,))
 
     def per_zone(values: np.ndarray, fill: Any) -> np.ndarray:
         out = np.full((n_zones,) + values.shape[:-1] + (nb,), fill, dtype=values.dtype)
@@ -607,14 +645,16 @@ def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
         "units": "fraction", **mapping,
         "long_name": "share of the block's volume in each zone"})
     zone_fill = -1
-    variables["zone_code"] = (dims, gridded(dominant(code.astype(np.int32), zone_fill)), {
+    variables["zone_code"] = (dims, gridded(blocks.dominant(code.astype(np.int32),
+                                                            zone_fill)), {
         **mapping, "long_name": "zone holding most of the block (index into zone)",
         "flag_values": np.arange(n_zones, dtype=np.int32),
         "flag_meanings": " ".join(str(n).replace(" ", "_") for n in model.zone_names),
         "block_value": _RULES["dominant"]})
     fills: dict[str, Any] = {"zone_code": zone_fill}
     variables["tonnage_t"] = ((("zone",) if by_zone else ()) + dims,
-                              gridded(per_zone(tonnage, 0.0) if by_zone else summed(tonnage)),
+                              gridded(per_zone(tonnage, 0.0) if by_zone
+                                      else blocks.summed(tonnage)),
                               {"units": "t", **mapping,
                                "long_name": "tonnage of the block's parcels",
                                "block_value": _RULES["zone" if by_zone else "sum"]})
@@ -627,17 +667,11 @@ def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
             lead_dims = ("realisation",) if len(realisations) == 1 else (f"{key}_realisation",)
         else:
             lead_dims = tuple(f"{key}_dim_{i}" for i in range(arr.ndim - 1))
-        fill = _fill_value(arr)
+        fill = fill_value(arr)
         if by_zone:
             values, rule = per_zone(arr, fill), "zone"
-        elif arr.dtype.kind in "fiu" and unit == "t/m3":
-            values, rule = weighted_mean(arr, volume), "density"
-        elif arr.dtype.kind in "fiu" and unit in _GRADE_UNITS:
-            values, rule = weighted_mean(arr, tonnage), "grade"
-        elif arr.dtype.kind in "fiu" and unit in _ADDITIVE_UNITS:
-            values, rule = summed(arr), "sum"
         else:
-            values, rule = dominant(arr, fill), "dominant"
+            values, rule = blocks.reduce(key, arr)
         attrs: dict[str, Any] = {**mapping, "block_value": _RULES[rule]}
         if unit is not None:
             attrs["units"] = unit
@@ -668,7 +702,7 @@ def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
     return ds
 
 
-def _fill_value(arr: np.ndarray) -> Any:
+def fill_value(arr: np.ndarray) -> Any:
     """What blocks without a parcel hold: NaN, False, "", None, or -1 for integers (the
     dtype's extreme when -1 is a value of the array)."""
     kind = arr.dtype.kind

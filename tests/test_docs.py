@@ -24,6 +24,7 @@ MODULES = [
     "raremin.economics",
     "raremin.errors",
     "raremin.estimation",
+    "raremin.export",
     "raremin.geostats",
     "raremin.geostats.anamorphosis",
     "raremin.geostats.autovariogram",
