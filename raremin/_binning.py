@@ -15,6 +15,8 @@ in cache-sized chunks shared among threads.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -120,7 +122,9 @@ def binned_sums(
     # Work units: (row, start, stop) slices of at most CHUNK values.
     units = [(r, s, min(s + CHUNK, n)) for r in range(n_rows) for s in range(0, n, CHUNK)]
 
-    def run(part: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
+    def run(
+        part: list[tuple[int, int, int]],
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
         ton = np.zeros((n_rows, width))
         met = np.zeros((n_rows, width))
         oth = [np.zeros((n_rows, width)) for _ in others]
@@ -155,10 +159,13 @@ def binned_sums(
         parts = [units[i::n_workers] for i in range(n_workers)]
         with ThreadPoolExecutor(n_workers) as pool:
             results = list(pool.map(run, parts))
-        ton = sum(res[0] for res in results)
-        met = sum(res[1] for res in results)
-        oth = [sum(res[2][i] for res in results) for i in range(len(others))]
-        gap = [sum(res[3][i] for res in results) for i in range(len(others))]
+        # Left to right, as the built-in sum() adds them.
+        ton = functools.reduce(operator.add, (res[0] for res in results))
+        met = functools.reduce(operator.add, (res[1] for res in results))
+        oth = [functools.reduce(operator.add, (res[2][i] for res in results))
+               for i in range(len(others))]
+        gap = [functools.reduce(operator.add, (res[3][i] for res in results))
+               for i in range(len(others))]
     shape = (n_rows, n_groups, n_bins)
     return (ton.reshape(shape), met.reshape(shape), [o.reshape(shape) for o in oth],
             [g.reshape(shape) for g in gap])

@@ -197,11 +197,12 @@ def write_zarr(model: BlockModel, path: Any, chunk_size: int | None, overwrite: 
                 array.attrs["units"] = unit
         if model.is_lazy:
             tasks = []
-            for name, x in columns.items():
-                x = x.rechunk({x.ndim - 1: size})
-                starts = _dask.chunk_starts(x.chunks[-1])
+            for name, column in columns.items():
+                lazy: Any = column  # a Dask array
+                lazy = lazy.rechunk({lazy.ndim - 1: size})
+                starts = _dask.chunk_starts(lazy.chunks[-1])
                 tasks += _dask.per_chunk(_write_zarr_region,
-                                         [str(tmp), name, _dask.each_chunk(starts), x],
+                                         [str(tmp), name, _dask.each_chunk(starts), lazy],
                                          len(starts))
             _, *resolved = _dask.compute(tasks, *(model.attrs[k] for k in lazy_keys))
         else:

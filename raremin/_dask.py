@@ -247,7 +247,7 @@ def per_chunk(func: Callable[..., Any], args: Sequence[Any], n_chunks: int) -> l
     """
     import dask
 
-    split = []
+    split: list[list[Any] | None] = []
     for a in args:
         if is_lazy(a):
             split.append(chunk_delayed(a))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import BasisError, InputError
 from .units import GRADE_UNITS, grade_unit
@@ -39,10 +40,9 @@ def _first_bad(mask: np.ndarray) -> tuple[int, tuple[int, ...] | int]:
     """Count of True in `mask` and the position of the first one."""
     count = int(np.count_nonzero(mask))
     flat = int(np.flatnonzero(mask.ravel())[0])
-    pos = np.unravel_index(flat, mask.shape) if mask.ndim > 1 else flat
-    if isinstance(pos, tuple):
-        pos = tuple(int(p) for p in pos)
-    return count, pos
+    if mask.ndim > 1:
+        return count, tuple(int(p) for p in np.unravel_index(flat, mask.shape))
+    return count, flat
 
 
 def as_float_array(values: Any, name: str) -> np.ndarray:
@@ -113,7 +113,7 @@ def check_positive(value: Any, name: str, hint: str = "") -> np.ndarray:
     return arr
 
 
-def check_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray:
+def check_weights(weights: ArrayLike, n: int, name: str = "weights") -> np.ndarray:
     """Check sample weights: length `n`, finite, non-negative, positive sum."""
     w = check_finite(weights, name)
     if w.ndim != 1 or w.shape[0] != n:
@@ -130,7 +130,7 @@ def check_weights(weights: Any, n: int, name: str = "weights") -> np.ndarray:
     return w
 
 
-def check_cutoffs(cutoffs: Any, unit: str = "") -> np.ndarray:
+def check_cutoffs(cutoffs: ArrayLike, unit: str = "") -> np.ndarray:
     """
     Validate cut-off grades: a 1-D, finite, non-negative, strictly increasing vector.
 

@@ -166,7 +166,8 @@ class Analyte:
         if self.kind == "element":
             return self.species
         if self.kind == "oxide":
-            return parse_oxide(self.species)[0]
+            parsed = parse_oxide(self.species)  # never None: checked in __post_init__
+            return None if parsed is None else parsed[0]
         return None
 
     @property
@@ -335,7 +336,8 @@ class AnalyteColumns:
     @property
     def elements(self) -> tuple[str, ...]:
         """Elements assayed as themselves or as an oxide, in column order."""
-        return tuple(a.element for a in self.analytes.values() if a.kind != "basket")
+        # Only baskets have no element.
+        return tuple(el for a in self.analytes.values() if (el := a.element) is not None)
 
     @property
     def baskets(self) -> tuple[str, ...]:
@@ -365,9 +367,10 @@ class AnalyteColumns:
 
 def _key(analyte: Analyte) -> tuple[str, str]:
     """Two columns with the same key hold the same analyte."""
-    if analyte.kind == "basket":
+    element = analyte.element  # None only for a basket
+    if analyte.kind == "basket" or element is None:
         return ("basket", analyte.species)
-    return ("element", analyte.element)
+    return ("element", element)
 
 
 def find_analytes(columns: Any, *, warn: bool = True) -> AnalyteColumns:

@@ -299,7 +299,7 @@ def _check_codes(codes: Any) -> tuple[float, ...]:
         )
     out = []
     for c in codes:
-        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not np.isfinite(c):
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not np.isfinite(float(c)):
             raise InputError(
                 f"missing_codes must hold finite numbers such as -99; got {c!r} in {codes!r}"
             )
@@ -363,7 +363,7 @@ def _check_limits(value: Any, cols: list[Any]) -> dict[Any, float]:
     limits = _check_mapping(value, "detection_limits", cols, "detection limit")
     out = {}
     for col, dl in limits.items():
-        ok = isinstance(dl, numbers.Real) and not isinstance(dl, bool) and np.isfinite(dl)
+        ok = isinstance(dl, numbers.Real) and not isinstance(dl, bool) and np.isfinite(float(dl))
         if not ok or dl <= 0:
             raise InputError(
                 f"detection_limits[{col!r}] must be a number > 0 in the column's unit; "

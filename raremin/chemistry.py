@@ -42,7 +42,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -690,11 +690,12 @@ def parse_grade_column(name: Any) -> GradeColumn | None:
     True
     """
     analyte = parse_analyte(name)
-    if analyte is None or analyte.element not in RARE_EARTHS:
+    element = None if analyte is None else analyte.element
+    if analyte is None or element is None or element not in RARE_EARTHS:
         return None
-    if analyte.kind == "oxide" and analyte.species != RARE_EARTHS[analyte.element].oxide_formula:
+    if analyte.kind == "oxide" and analyte.species != RARE_EARTHS[element].oxide_formula:
         return None  # another oxide than the reporting one (Pr2O3): not a reporting grade
-    return GradeColumn(analyte.element, analyte.basis, analyte.unit)
+    return GradeColumn(element, analyte.basis, analyte.unit)
 
 
 def grade_columns(df: pd.DataFrame | Iterable[Any]) -> dict[Any, GradeColumn]:
@@ -731,7 +732,7 @@ def grade_columns(df: pd.DataFrame | Iterable[Any]) -> dict[Any, GradeColumn]:
 
 # -------------------------------------------------------------------- internal helpers
 
-Grades = ArrayLike | pd.DataFrame
+Grades: TypeAlias = ArrayLike | pd.DataFrame
 
 
 def _resolve_elements(elements: Any, n: int | None, what: str = "grades") -> list[str]:
@@ -811,7 +812,7 @@ def _convert(grades: Grades, elements: Any, unit: Any, allow_nan: bool, dst: str
 
 def _convert_frame(df: pd.DataFrame, src: str, dst: str, allow_nan: bool) -> pd.DataFrame:
     parsed = [parse_grade_column(c) for c in df.columns]
-    sources = [i for i, p in enumerate(parsed) if p is not None and p.basis == src]
+    sources = [(i, p) for i, p in enumerate(parsed) if p is not None and p.basis == src]
     if not sources:
         raise BasisError(
             f"no {src}-basis grade column to convert; columns seen: {list(df.columns)}. "
@@ -822,8 +823,7 @@ def _convert_frame(df: pd.DataFrame, src: str, dst: str, allow_nan: bool) -> pd.
     out = df.copy()
     out.columns = pd.RangeIndex(df.shape[1])
     names = list(df.columns)
-    for i in sources:
-        col = parsed[i]
+    for i, col in sources:
         target = GradeColumn(col.element, dst, col.unit)
         if target.name in present:
             raise BasisError(
@@ -918,7 +918,8 @@ def _frame_members(
 ) -> tuple[np.ndarray, str, list[str], Any]:
     bases = BASES if basis is None else (_check_basis(basis),)
     found: dict[str, dict[str, list[Any]]] = {b: {} for b in BASES}
-    for col, gc in grade_columns(df).items():
+    gcs = grade_columns(df)
+    for col, gc in gcs.items():
         if gc.element in bsk.elements:
             found[gc.basis].setdefault(gc.element, []).append(col)
     for b in bases:
@@ -939,8 +940,8 @@ def _frame_members(
     _check_members(bsk, list(used.values()), missing,
                    f"the grade columns{restricted} (columns seen: {list(df.columns)})")
     ordered = [c for c in df.columns if c in used]
-    out_unit = grade_unit(unit) if unit is not None else parse_grade_column(ordered[0]).unit
-    columns = [parse_analyte(c) for c in ordered]
+    out_unit = grade_unit(unit) if unit is not None else gcs[ordered[0]].unit
+    columns = [_reporting_analyte(gcs[c].element, gcs[c].basis, gcs[c].unit) for c in ordered]
     values = np.column_stack([
         check_grades(df[c], a.unit, f"column {c!r}", allow_nan)
         for c, a in zip(ordered, columns, strict=True)

@@ -256,9 +256,13 @@ def _write_outputs(result: Any, out: Path, provenance: str, command: list[str],
             ax.set_title(f"{' '.join(result.deposit.name.split())}: "
                          f"{result.realisations.attrs['simulation']['n_realisations']} "
                          f"realisations, P90-P10 band")
-            ax.figure.savefig(tmp / "grade_tonnage_uncertainty.png", dpi=120,
-                              bbox_inches="tight")
-            plt.close(ax.figure)
+            fig = ax.get_figure(root=True)
+            if fig is None:  # pragma: no cover - the plot makes a figure of its own
+                from .errors import RareminError
+
+                raise RareminError("the uncertainty plot has no figure to save")
+            fig.savefig(tmp / "grade_tonnage_uncertainty.png", dpi=120, bbox_inches="tight")
+            plt.close(fig)
             files[-1:-1] = ["uncertainty.csv", "grade_tonnage_uncertainty.png"]
         if result.statement is not None:
             (tmp / "statement.md").write_text(result.statement.to_markdown(), encoding="utf-8")
@@ -550,7 +554,7 @@ def init_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one_line(err: BaseException) -> str:
+def _one_line(err: BaseException | str) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
 

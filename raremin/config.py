@@ -184,7 +184,8 @@ def _data(raw: Any, paths: _Paths) -> dict[str, Any]:
     out.update(_check_keys({k: v for k, v in raw.items() if k in spec}, "data", spec))
     out["columns"] = _columns(raw.get("columns", {}), kind)
     grades = _table(raw.get("grades", {}), "data.grades", raw.get("grades", {}))
-    out["grades"], seen = {}, {}
+    seen: dict[str, Any] = {}
+    out["grades"] = {}
     for col, value in grades.items():
         key = _key("data.grades", col)
         name = _grade_name(value, key)
@@ -291,7 +292,8 @@ def _zones(raw: Any, paths: _Paths, crs: Any, name: str) -> dict[str, Any]:
     if path.suffix.lower() not in _ZONE_FILES:
         raise _bad("zones.file", raw["file"], "expected a GeoPackage (.gpkg), GeoJSON "
                    "(.geojson, .json) or shapefile (.shp)")
-    spec = {c: (_string, _MISSING) for c in columns}
+    spec: dict[str, tuple[Callable[[Any, str], Any], Any]] = {
+        c: (_string, _MISSING) for c in columns}
     spec["density_t_m3"] = (_positive, _MISSING)
     options = _check_keys({k: v for k, v in raw.items() if k != "file"}, "zones", spec)
     return {"file": path, "specs": None, "names": None, "topography": topography,
@@ -374,10 +376,10 @@ def _inline_zones(raw: Any, paths: _Paths, crs: Any) -> list[dict[str, Any]]:
                     raise ProjectError(f"{key}.{need} is missing: a prism needs polygon or "
                                        f"bounds, top_m and bottom_m (or give a mesh, or "
                                        f"bottom_surface and top_surface)")
-            values = [_number(table[k], f"{key}.{k}") for k in ("top_m", "bottom_m")]
+            top_m, bottom_m = (_number(table[k], f"{key}.{k}") for k in ("top_m", "bottom_m"))
             try:
                 spec.update(kind="prism", zone=Zone(label, _footprint(table, key, True),
-                                                    *values, density, crs=crs))
+                                                    top_m, bottom_m, density, crs=crs))
             except InputError as err:
                 raise _wrap(key, err) from None
         specs.append(spec)
@@ -715,11 +717,12 @@ class Project:
 
             path = self.zones["file"]
             frame = gpd.read_file(path)
-            if frame.crs is None:
+            file_crs = as_crs(frame.crs)  # None when the file has none
+            if file_crs is None:
                 frame = frame.set_crs(self.crs)
-            elif not as_crs(frame.crs).equals(self.crs):
+            elif not file_crs.equals(self.crs):
                 raise ProjectError(
-                    f"{self.path}: zones.file: {path} is in {crs_label(as_crs(frame.crs))} but "
+                    f"{self.path}: zones.file: {path} is in {crs_label(file_crs)} but "
                     f"project.crs is {crs_label(self.crs)}; reproject the file or set "
                     f"project.crs to its CRS")
             try:

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from ._validation import check_finite
@@ -373,7 +374,7 @@ class Zone:
 
         return Prism(self.footprint, self.bottom_m, self.top_m)
 
-    def contains(self, xyz: Any) -> np.ndarray:
+    def contains(self, xyz: ArrayLike) -> np.ndarray:
         """
         Which points lie in the zone (boundaries count as inside).
 
@@ -602,7 +603,7 @@ class Deposit:
     """
 
     name: str
-    zones: tuple[Zone, ...]
+    zones: Sequence[Zone]  # stored as a tuple
     crs: Any
     notes: str = ""
     topography: Any = None
@@ -696,7 +697,7 @@ class Deposit:
 
         return [body_volume(z.shape, topography=self.topography) for z in self.zones]
 
-    def labels(self, xyz: Any) -> np.ndarray:
+    def labels(self, xyz: ArrayLike) -> np.ndarray:
         """
         The zone holding each point (``""`` outside every zone and above the topography).
 
@@ -1049,7 +1050,7 @@ def check_zones_apart(zones: Iterable[Zone]) -> None:
             f"times their extent ({extent:,.0f} m).{hint}")
 
 
-def zone_labels(xyz: Any, zones: Deposit | Zone | Iterable[Zone], *,
+def zone_labels(xyz: ArrayLike, zones: Deposit | Zone | Iterable[Zone], *,
                 topography: Any = None) -> np.ndarray:
     """
     The name of the first zone holding each point; ``""`` outside every zone.
@@ -1098,7 +1099,7 @@ def zone_labels(xyz: Any, zones: Deposit | Zone | Iterable[Zone], *,
 def zones_of(obj: Deposit | Zone | Iterable[Zone]) -> tuple[Zone, ...]:
     """The zones of a deposit, a zone, or an iterable of zones."""
     if isinstance(obj, Deposit):
-        return obj.zones
+        return tuple(obj.zones)  # already a tuple: returned as is
     if isinstance(obj, Zone):
         return (obj,)
     return tuple(obj)

@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special  # scipy.stats is imported where used: it is slow to load
 
 from ._lognormal_gt import lognormal_grade_tonnage
@@ -128,7 +129,7 @@ class GradeDistribution(ABC):
 
     # --- the maths subclasses supply -----------------------------------------------
     @abstractmethod
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Probability density at `x` (grades in ``self.unit``).
 
@@ -140,7 +141,7 @@ class GradeDistribution(ABC):
         """
 
     @abstractmethod
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         Probability that the grade is at or below `x`.
 
@@ -151,7 +152,7 @@ class GradeDistribution(ABC):
         0.5
         """
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         Survival function ``P(Z > x)``; equal to ``fraction_above`` for continuous families.
 
@@ -164,7 +165,7 @@ class GradeDistribution(ABC):
         return _scalar(1.0 - np.asarray(self.cdf(x)))
 
     @abstractmethod
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Quantile: the grade below which a fraction `q` of the population lies.
 
@@ -176,7 +177,7 @@ class GradeDistribution(ABC):
         """
 
     @abstractmethod
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         ``E[Z 1{Z >= cutoff}]``: grade above the cut-off per unit of the whole population.
 
@@ -192,7 +193,7 @@ class GradeDistribution(ABC):
     def _expected2_above(self, cutoff: Any) -> Any:
         """``E[Z**2 1{Z >= cutoff}]``, used for the variance of truncated and mixed families."""
 
-    def fraction_above(self, cutoff: Any) -> Any:
+    def fraction_above(self, cutoff: ArrayLike) -> Any:
         """
         Tonnage fraction at or above a cut-off, ``P(Z >= cutoff)``.
 
@@ -215,7 +216,7 @@ class GradeDistribution(ABC):
         """
         return self.sf(cutoff)
 
-    def mean_above(self, cutoff: Any) -> Any:
+    def mean_above(self, cutoff: ArrayLike) -> Any:
         """
         Mean grade of the tonnage at or above a cut-off, ``E[Z | Z >= cutoff]``.
 
@@ -459,7 +460,7 @@ class Lognormal(GradeDistribution):
 
     @classmethod
     def from_mean_cv(
-        cls, mean: Any, cv: Any, *, unit: str, basis: str, name: str | None = None
+        cls, mean: ArrayLike, cv: ArrayLike, *, unit: str, basis: str, name: str | None = None
     ) -> Lognormal:
         """
         Lognormal with the given arithmetic mean and coefficient of variation.
@@ -503,7 +504,7 @@ class Lognormal(GradeDistribution):
 
     @classmethod
     def from_median_logsd(
-        cls, median: Any, log_sd: Any, *, unit: str, basis: str, name: str | None = None
+        cls, median: ArrayLike, log_sd: ArrayLike, *, unit: str, basis: str, name: str | None = None
     ) -> Lognormal:
         """
         Lognormal with the given median grade and standard deviation of the natural log.
@@ -556,7 +557,7 @@ class Lognormal(GradeDistribution):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (np.log(np.where(x > 0, x, 0.0)) - self.mu) / self.sigma
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Density at `x`.
 
@@ -573,7 +574,7 @@ class Lognormal(GradeDistribution):
             dens = np.exp(-0.5 * z * z) / (np.where(x > 0, x, 1.0) * self.sigma)
         return _scalar(np.where(x > 0, dens / math.sqrt(2 * math.pi), 0.0))
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         ``P(Z <= x)``.
 
@@ -585,7 +586,7 @@ class Lognormal(GradeDistribution):
         """
         return _scalar(special.ndtr(self._z(x)))
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         ``P(Z > x)``.
 
@@ -597,7 +598,7 @@ class Lognormal(GradeDistribution):
         """
         return _scalar(special.ndtr(-self._z(x)))
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Quantile function.
 
@@ -609,7 +610,7 @@ class Lognormal(GradeDistribution):
         """
         return _scalar(np.exp(self.mu + self.sigma * special.ndtri(np.asarray(q, float))))
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         ``E[Z 1{Z >= cutoff}] = m Phi(d + sigma)``.
 
@@ -623,7 +624,7 @@ class Lognormal(GradeDistribution):
         d = -self._z(cutoff)
         return _scalar(np.exp(self.mu + 0.5 * self.sigma**2) * special.ndtr(d + self.sigma))
 
-    def mean_above(self, cutoff: Any) -> Any:
+    def mean_above(self, cutoff: ArrayLike) -> Any:
         """
         ``E[Z | Z >= cutoff] = m exp(log Phi(d + sigma) - log Phi(d))``, exact in the tail.
 
@@ -765,7 +766,7 @@ class Normal(GradeDistribution):
     def _z(self, x: Any) -> np.ndarray:
         return (np.asarray(x, dtype=float) - self.loc) / self.scale
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Density at `x`.
 
@@ -778,7 +779,7 @@ class Normal(GradeDistribution):
         z = self._z(x)
         return _scalar(np.exp(-0.5 * z * z) / (self.scale * math.sqrt(2 * math.pi)))
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         ``P(Z <= x)``.
 
@@ -790,7 +791,7 @@ class Normal(GradeDistribution):
         """
         return _scalar(special.ndtr(self._z(x)))
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         ``P(Z > x)``.
 
@@ -802,7 +803,7 @@ class Normal(GradeDistribution):
         """
         return _scalar(special.ndtr(-self._z(x)))
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Quantile function.
 
@@ -814,7 +815,7 @@ class Normal(GradeDistribution):
         """
         return _scalar(self.loc + self.scale * special.ndtri(np.asarray(q, float)))
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         ``E[Z 1{Z >= cutoff}]``.
 
@@ -910,7 +911,7 @@ class Gamma(GradeDistribution):
 
     @classmethod
     def from_mean_cv(
-        cls, mean: Any, cv: Any, *, unit: str, basis: str, name: str | None = None
+        cls, mean: ArrayLike, cv: ArrayLike, *, unit: str, basis: str, name: str | None = None
     ) -> Gamma:
         """
         Gamma with the given mean and coefficient of variation: ``k = 1/cv**2``.
@@ -949,7 +950,7 @@ class Gamma(GradeDistribution):
     def _u(self, x: Any) -> np.ndarray:
         return np.maximum(np.asarray(x, dtype=float), 0.0) / self.theta
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Density at `x`.
 
@@ -963,7 +964,7 @@ class Gamma(GradeDistribution):
         x = np.asarray(x, dtype=float)
         return _scalar(np.where(x >= 0, stats.gamma.pdf(x, self.k, scale=self.theta), 0.0))
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         ``P(Z <= x)``.
 
@@ -975,7 +976,7 @@ class Gamma(GradeDistribution):
         """
         return _scalar(special.gammainc(self.k, self._u(x)))
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         ``P(Z > x)``.
 
@@ -987,7 +988,7 @@ class Gamma(GradeDistribution):
         """
         return _scalar(special.gammaincc(self.k, self._u(x)))
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Quantile function.
 
@@ -999,7 +1000,7 @@ class Gamma(GradeDistribution):
         """
         return _scalar(self.theta * special.gammaincinv(self.k, np.asarray(q, float)))
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         ``E[Z 1{Z >= cutoff}] = k theta Q(k + 1, cutoff / theta)``.
 
@@ -1137,7 +1138,7 @@ class Truncated(GradeDistribution):
     def _clip(self, x: Any) -> np.ndarray:
         return np.clip(np.asarray(x, dtype=float), self.lower, self.upper)
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Density: the base's divided by the mass between the bounds, 0 outside.
 
@@ -1152,7 +1153,7 @@ class Truncated(GradeDistribution):
         inside = (x >= self.lower) & (x <= self.upper)
         return _scalar(np.where(inside, np.asarray(self.base.pdf(x)) / self._mass(), 0.0))
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         ``P(Z <= x)``.
 
@@ -1165,7 +1166,7 @@ class Truncated(GradeDistribution):
         """
         return _scalar(1.0 - np.asarray(self.sf(x)))
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         ``P(Z > x)``.
 
@@ -1180,7 +1181,7 @@ class Truncated(GradeDistribution):
         out = (np.asarray(self.base.sf(self._clip(x))) - upper_sf) / self._mass()
         return _scalar(np.clip(out, 0.0, 1.0))
 
-    def fraction_above(self, cutoff: Any) -> Any:
+    def fraction_above(self, cutoff: ArrayLike) -> Any:
         """
         ``P(Z >= cutoff)``.
 
@@ -1196,7 +1197,7 @@ class Truncated(GradeDistribution):
         out = (np.asarray(self.base.fraction_above(self._clip(c))) - upper_fa) / self._mass()
         return _scalar(np.where(c > self.upper, 0.0, np.clip(out, 0.0, 1.0)))
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Quantile function, through the base's.
 
@@ -1211,7 +1212,7 @@ class Truncated(GradeDistribution):
         low = np.asarray(self.base.cdf(self.lower))
         return _scalar(self._clip(self.base.ppf(low + q * self._mass())))
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         ``E[Z 1{Z >= cutoff}]``.
 
@@ -1271,6 +1272,12 @@ class Empirical(GradeDistribution):
     basis: str
     weights: Any = None
     name: str | None = None
+    # Derived in __post_init__ (sorted grades and weight totals from the top).
+    _sorted: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+    _w_top: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+    _wv_top: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+    _wvv_top: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+    _cum_cdf: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         unit, basis = _common_fields(self.unit, self.basis)
@@ -1332,7 +1339,7 @@ class Empirical(GradeDistribution):
     def _index(self, cutoff: Any) -> np.ndarray:
         return np.searchsorted(self._sorted, np.asarray(cutoff, dtype=float), side="left")
 
-    def fraction_above(self, cutoff: Any) -> Any:
+    def fraction_above(self, cutoff: ArrayLike) -> Any:
         """
         Weight share of samples with grade ``>= cutoff``.
 
@@ -1344,7 +1351,7 @@ class Empirical(GradeDistribution):
         """
         return _scalar(self._w_top[self._index(cutoff)] / self._w_top[0])
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         ``sum(w z; z >= cutoff) / sum(w)``.
 
@@ -1356,7 +1363,7 @@ class Empirical(GradeDistribution):
         """
         return _scalar(self._wv_top[self._index(cutoff)] / self._w_top[0])
 
-    def mean_above(self, cutoff: Any) -> Any:
+    def mean_above(self, cutoff: ArrayLike) -> Any:
         """
         ``sum(w z; z >= cutoff) / sum(w; z >= cutoff)``, one division; NaN above the top.
 
@@ -1385,7 +1392,7 @@ class Empirical(GradeDistribution):
         expd = self._wv_top[k] / self._w_top[0]
         return tonnes * frac, tonnes * expd * factor, _ratio(self._wv_top[k], self._w_top[k])
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         Weight share of samples with grade ``<= x`` (a step function).
 
@@ -1398,7 +1405,7 @@ class Empirical(GradeDistribution):
         k = np.searchsorted(self._sorted, np.asarray(x, dtype=float), side="right")
         return _scalar(1.0 - self._w_top[k] / self._w_top[0])
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         Weight share of samples with grade ``> x``.
 
@@ -1411,7 +1418,7 @@ class Empirical(GradeDistribution):
         k = np.searchsorted(self._sorted, np.asarray(x, dtype=float), side="right")
         return _scalar(self._w_top[k] / self._w_top[0])
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         The smallest sample grade whose CDF reaches `q` (inverse of the step CDF).
 
@@ -1427,7 +1434,7 @@ class Empirical(GradeDistribution):
         k = np.searchsorted(self._cum_cdf, q * (1 - 1e-15), side="left")
         return _scalar(self._sorted[np.minimum(k, self.n - 1)])
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Weighted Gaussian kernel density estimate at `x` (for plotting).
 
@@ -1555,7 +1562,7 @@ class Mixture(GradeDistribution):
         parts = [w * np.asarray(getattr(c, method)(x)) for w, c in pairs]
         return _scalar(np.sum(np.broadcast_arrays(*parts), axis=0))
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Weighted sum of the component densities.
 
@@ -1568,7 +1575,7 @@ class Mixture(GradeDistribution):
         """
         return self._sum("pdf", x)
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         Weighted sum of the component CDFs.
 
@@ -1581,7 +1588,7 @@ class Mixture(GradeDistribution):
         """
         return self._sum("cdf", x)
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         Weighted sum of the component survival functions.
 
@@ -1594,7 +1601,7 @@ class Mixture(GradeDistribution):
         """
         return self._sum("sf", x)
 
-    def fraction_above(self, cutoff: Any) -> Any:
+    def fraction_above(self, cutoff: ArrayLike) -> Any:
         """
         Weighted sum of the components' fractions above.
 
@@ -1608,7 +1615,7 @@ class Mixture(GradeDistribution):
         """
         return self._sum("fraction_above", cutoff)
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         Weighted sum of the components' expected-above functions.
 
@@ -1631,7 +1638,7 @@ class Mixture(GradeDistribution):
         expd = sum(w * t[1] for w, t in zip(self.weights, tables, strict=True))
         return np.asarray(frac), np.asarray(expd)
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Quantile by bisection on the CDF (to 1e-12 relative).
 
@@ -1803,7 +1810,7 @@ def fit_distribution(
     *,
     unit: str,
     basis: str,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     method: str = "mle",
     name: str | None = None,
 ) -> FitResult:
@@ -1873,22 +1880,25 @@ def fit_distribution(
     var = float(np.sum(wn * (x - mean) ** 2))
     if var <= 0:
         raise InputError(f"all {x.size} sample grades are equal ({x[0]}); nothing to fit")
-    kw = {"unit": unit, "basis": basis, "name": name}
     dist: GradeDistribution
     if family == "lognormal":
         if method == "mle":
             lx = np.log(x)
             mu = float(np.sum(wn * lx))
-            dist = Lognormal(mu, math.sqrt(float(np.sum(wn * (lx - mu) ** 2))), **kw)
+            dist = Lognormal(
+                mu, math.sqrt(float(np.sum(wn * (lx - mu) ** 2))), unit, basis, name
+            )
         else:
-            dist = Lognormal.from_mean_cv(mean, math.sqrt(var) / mean, **kw)
+            dist = Lognormal.from_mean_cv(
+                mean, math.sqrt(var) / mean, unit=unit, basis=basis, name=name
+            )
         logpdf = stats.lognorm.logpdf(x, float(dist.sigma), scale=math.exp(float(dist.mu)))
     elif family == "normal":
-        dist = Normal(mean, math.sqrt(var), **kw)
+        dist = Normal(mean, math.sqrt(var), unit, basis, name)
         logpdf = stats.norm.logpdf(x, mean, math.sqrt(var))
     else:
         k, theta = _gamma_mle(x, wn) if method == "mle" else (mean**2 / var, var / mean)
-        dist = Gamma(k, theta, **kw)
+        dist = Gamma(k, theta, unit, basis, name)
         logpdf = stats.gamma.logpdf(x, k, scale=theta)
     n = x.size
     loglik = float(n * np.sum(wn * logpdf))
@@ -1915,7 +1925,7 @@ def compare_fits(
     *,
     unit: str,
     basis: str,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     method: str = "mle",
 ) -> Any:
     """

@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
@@ -631,7 +632,7 @@ class Body:
         return self._points(gx.ravel(), gy.ravel())
 
     # --- shared -------------------------------------------------------------------------
-    def intervals(self, x: Any, y: Any) -> Intervals:
+    def intervals(self, x: ArrayLike, y: ArrayLike) -> Intervals:
         """
         The inside stretches of the vertical lines through plan points ``(x, y)``.
 
@@ -665,7 +666,7 @@ class Body:
         _warn_issues(self, tallies)
         return iv
 
-    def contains(self, xyz: Any, *, topography: Surface | None = None) -> np.ndarray:
+    def contains(self, xyz: ArrayLike, *, topography: Surface | None = None) -> np.ndarray:
         """
         Which points lie inside the body (points on its surface count as inside).
 
@@ -1064,8 +1065,8 @@ class Solid(Body):
 
     # --- construction -------------------------------------------------------------------
     @classmethod
-    def from_arrays(cls, vertices: Any, faces: Any, *, name: str = "solid", unit: str = "m",
-                    merge_tol_m: float | None = None) -> Solid:
+    def from_arrays(cls, vertices: ArrayLike, faces: ArrayLike, *, name: str = "solid",
+                    unit: str = "m", merge_tol_m: float | None = None) -> Solid:
         """
         A solid from vertex coordinates and triangles (see :class:`Solid`).
 
@@ -1466,7 +1467,9 @@ class Surface:
         return _GridSurface(x0, y0, dx, dy, z, name=name)
 
     @classmethod
-    def from_triangles(cls, vertices: Any, faces: Any, *, name: str = "surface") -> Surface:
+    def from_triangles(
+        cls, vertices: ArrayLike, faces: ArrayLike, *, name: str = "surface"
+    ) -> Surface:
         """
         A triangulated surface (TIN): z is interpolated linearly in the triangle holding
         each plan point (barycentric coordinates).
@@ -1572,7 +1575,7 @@ class Surface:
         return surface
 
     # --- to implement -------------------------------------------------------------------
-    def z_at(self, x: Any, y: Any) -> np.ndarray:
+    def z_at(self, x: ArrayLike, y: ArrayLike) -> np.ndarray:
         """
         Elevation at plan points (broadcast together); NaN where undefined. Units: m.
 
@@ -2033,7 +2036,7 @@ class Layer(Body):
         ray = np.flatnonzero(keep)
         return Intervals(x, y, ray, zb[keep], zt[keep]), {"crossing": (crossing, defined)}
 
-    def crossings(self, x: Any = None, y: Any = None) -> Crossings:
+    def crossings(self, x: ArrayLike | None = None, y: ArrayLike | None = None) -> Crossings:
         """
         Where the top lies below the bottom.
 
@@ -2671,7 +2674,8 @@ def block_proportions(grid: BlockGrid, body: Body, *, subcells: int = 4,
     plan_out = (bx0 < ox - 1e-9 * dx or by0 < oy - 1e-9 * dy or bx1 > ox + nx * dx + 1e-9 * dx
                 or by1 > oy + ny * dy + 1e-9 * dy)
     tallies: dict[str, _Tally] = {}
-    indices, props = [], []
+    indices: list[np.ndarray] = []
+    props: list[np.ndarray] = []
     outside = inside = 0.0
     overfull = 0
     if c1 > c0 and r1 > r0 and method == "exact" and ndim == 2:
@@ -2746,12 +2750,13 @@ def _exact_plan_shares(solid: Body, ox: float, oy: float, dx: float, dy: float, 
     r0, r1 = rows
     ncx = c1 - c0
     tol = _DUST
-    indices, props = [], []
+    indices: list[np.ndarray] = []
+    props: list[np.ndarray] = []
     step = max(1, _CHUNK_RAYS // ncx)
     for r in range(r0, r1, step):
         r_end = min(r + step, r1)
-        gx, gy = np.meshgrid(np.arange(c0, c1), np.arange(r, r_end))
-        gx, gy = gx.ravel(), gy.ravel()
+        gx2, gy2 = np.meshgrid(np.arange(c0, c1), np.arange(r, r_end))
+        gx, gy = gx2.ravel(), gy2.ravel()
         x0, y0 = ox + dx * gx, oy + dy * gy
         boxes = shapely.box(x0, y0, x0 + dx, y0 + dy)
         hit = np.flatnonzero(shapely.intersects(footprint, boxes))
@@ -2940,6 +2945,9 @@ def _read_esri_ascii(path: Path) -> tuple[float, float, float, float, np.ndarray
     ncols, nrows = int(header["ncols"]), int(header["nrows"])
     dx = header.get("dx", header.get("cellsize"))
     dy = header.get("dy", header.get("cellsize"))
+    if dx is None or dy is None:  # pragma: no cover - the header check above needs them
+        raise InputError(f"{str(path)!r}: the ESRI grid header gives no cell size; add "
+                         f"cellsize (or dx and dy)")
     try:
         data = np.array(tokens[k:], dtype=float)
     except ValueError:

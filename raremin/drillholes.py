@@ -55,6 +55,7 @@ Drillholes(1 hole(s), 1 survey station(s), 4 interval(s); 0 problem(s))
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -62,6 +63,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ._validation import check_finite, check_grades, check_positive, check_weights
 from .analytes import find_analytes
@@ -203,6 +205,12 @@ def _grade_message(value: float, unit: str, name: str) -> str:
     except InputError as err:
         return str(err)
     return f"{name} = {_fmt(value)} {unit}"  # pragma: no cover - only called on bad values
+
+
+def _grade_messages(col: str, unit: str, d: pd.DataFrame) -> list[str]:
+    """One :func:`_grade_message` per interval of `d` for grade column `col`."""
+    return [_grade_message(v, unit, f"{col} of hole {h!r} at {_fmt(a)}-{_fmt(b)} m")
+            for v, h, a, b in zip(d[col], d["hole_id"], d["from_m"], d["to_m"], strict=True)]
 
 
 # ------------------------------------------------------------------ validation report
@@ -578,10 +586,8 @@ def _validate(collars: pd.DataFrame, surveys: pd.DataFrame, intervals: pd.DataFr
             negative = g < 0
             over = g > _full_scale(unit)
         for mask, kind in ((negative, "negative_grade"), (over, "grade_over_100pct")):
-            probs.add("intervals", i, mask, kind, "error", lambda d, col=col, unit=unit: [
-                _grade_message(v, unit, f"{col} of hole {h!r} at {_fmt(a)}-{_fmt(b)} m")
-                for v, h, a, b in zip(d[col], d["hole_id"], d["from_m"], d["to_m"],
-                                      strict=True)])
+            probs.add("intervals", i, mask, kind, "error",
+                      functools.partial(_grade_messages, col, unit))
             err_i |= mask
     ilen = i["hole_id"].map(length_of).to_numpy(dtype=float)
     ibeyond = ~err_i & np.isfinite(ilen) & (to > ilen + _TOL_M)
@@ -1591,11 +1597,11 @@ def _unit_of(values: Any, unit: str | None) -> str:
 def topcut_analysis(
     values: Any,
     *,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     caps: Any = None,
     percentiles: Sequence[float] = (90, 95, 97.5, 99, 99.5, 99.9),
     unit: str | None = None,
-    lengths: Any = None,
+    lengths: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """
     Effect of candidate top-cuts (grade caps) on the mean, the CV and the metal.
@@ -1715,7 +1721,8 @@ def topcut_analysis(
 
 
 def cap(values: Any, cap: float | None = None, percentile: float | None = None, *,
-        weights: Any = None, lengths: Any = None, unit: str | None = None) -> Any:
+        weights: ArrayLike | None = None, lengths: ArrayLike | None = None,
+        unit: str | None = None) -> Any:
     """
     Cap (top-cut) grades at a value or at a weighted percentile.
 

@@ -1603,7 +1603,11 @@ def equivalent_grade(
     factor = p * rec / ref_value
     if unit is None:
         ref_col = [c for c, o in zip(cols, oxides, strict=True) if o == ref_name]
-        unit = parse_grade_column((ref_col or cols)[0]).unit
+        ref_grade = parse_grade_column((ref_col or cols)[0])
+        if ref_grade is None:  # pragma: no cover - _grade_matrix keeps grade columns only
+            raise InputError(f"{(ref_col or cols)[0]!r} is not a rare-earth grade column; "
+                             f"give unit=")
+        unit = ref_grade.unit
     unit = grade_unit(unit)
     values = convert_grade(mat @ factor, "fraction", unit)
     values = np.asarray(values, dtype=float)

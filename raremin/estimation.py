@@ -427,9 +427,9 @@ def estimate(
         empty = [z for z, c in counts.items() if c == 0]
         if empty:
             outside = len(samples) - sum(counts.values())
-            per_zone = ", ".join(f"{z}: {c}" for z, c in counts.items())
+            tally = ", ".join(f"{z}: {c}" for z, c in counts.items())
             raise InputError(
-                f"zone(s) {empty} have no samples (samples per zone: {per_zone}; in no "
+                f"zone(s) {empty} have no samples (samples per zone: {tally}; in no "
                 f"zone of the model: {outside}); check {zone_column!r} and the zone "
                 f"geometry, or estimate with domains=False"
             )

@@ -664,8 +664,8 @@ class BlockModel:
         if grid.crs is not None:
             check_projected(grid.crs, "the block grid")
         if chunks is not None:
-            return cls._lazy_from_zones(zones, grid, method, subcells, topography, chunks,
-                                        max_blocks)
+            return cls._lazy_from_zones(list(zones), grid, method, subcells, topography,
+                                        chunks, max_blocks)
         parts = {}
         for zone in zones:
             i, p = zone_proportions(grid, zone, method=method, subcells=subcells,
@@ -791,8 +791,9 @@ class BlockModel:
                 raise InputError(f"zone {name!r}: density_t_m3 must be > 0; got {density}")
             parts.append((i, p))
             dens.append(density)
-        index, zone_code, share, density = _assemble(grid, names, parts, dens, 0, grid.n_blocks)
-        return cls(grid, names, index, zone_code, share, {"density_t_m3": density})
+        index, zone_code, share, densities_t_m3 = _assemble(grid, names, parts, dens, 0,
+                                                            grid.n_blocks)
+        return cls(grid, names, index, zone_code, share, {"density_t_m3": densities_t_m3})
 
     # ------------------------------------------------------------------ size and laziness
 
@@ -826,7 +827,8 @@ class BlockModel:
         (2,)
         """
         if self.is_lazy:
-            return tuple(self.block_index.chunks[0])
+            lazy: Any = self.block_index  # a Dask array
+            return tuple(lazy.chunks[0])
         return (int(np.asarray(self.block_index).size),)
 
     @property
@@ -956,9 +958,10 @@ class BlockModel:
         [[5.0, 5.0, 5.0]]
         """
         if self.is_lazy:
-            return self.block_index.map_blocks(
+            lazy: Any = self.block_index  # a Dask array
+            return lazy.map_blocks(
                 self.grid.index_to_coords, new_axis=1,
-                chunks=(self.block_index.chunks[0], (self.grid.ndim,)), dtype=np.float64,
+                chunks=(lazy.chunks[0], (self.grid.ndim,)), dtype=np.float64,
                 meta=np.empty((0, 0)))
         return self.grid.index_to_coords(self.block_index)
 

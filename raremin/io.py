@@ -378,7 +378,10 @@ class GeoEASGrid:
         if grid.ndim == 2:
             origin, size, shape = [*origin, 0.0], [*size, 1.0], [*shape, 1]
         centre = np.asarray(origin) + np.asarray(size) / 2.0
-        return cls(tuple(shape), tuple(centre), tuple(size), n_realisations)
+        nx, ny, nz = (int(v) for v in shape)
+        cx, cy, cz = (float(v) for v in centre)
+        sx, sy, sz = (float(v) for v in size)
+        return cls((nx, ny, nz), (cx, cy, cz), (sx, sy, sz), n_realisations)
 
 
 def _missing_codes(missing: Any) -> np.ndarray:
@@ -448,8 +451,9 @@ def _parse_count_line(path: Path, text: str) -> tuple[int, GeoEASGrid | None, in
             raise InputError(f"{path}, line 2: {name} = {field!r} is not a number "
                              f"(layout {_COUNT_LAYOUTS[len(fields)]!r})") from None
     try:
-        shape = (raw["nx"], raw["ny"], raw["nz"])
-        centre = size = None
+        shape: Any = (raw["nx"], raw["ny"], raw["nz"])  # checked by GeoEASGrid
+        centre: Any = None
+        size: Any = None
         if "xmn" in numbers:
             centre = (numbers["xmn"], numbers["ymn"], numbers["zmn"])
             size = (numbers["xsiz"], numbers["ysiz"], numbers["zsiz"])
@@ -473,7 +477,7 @@ def _read_header(handle: IO[bytes], path: Path) -> tuple[str, int, GeoEASGrid | 
         )
     title = _line_text(title_raw).lstrip("\ufeff").strip()
     ncol, grid, nsim = _parse_count_line(path, _line_text(count_raw))
-    names = []
+    names: list[str] = []
     plain = b"\r" not in title_raw.rstrip(b"\r\n") + count_raw.rstrip(b"\r\n")
     for _ in range(ncol):
         raw = handle.readline()
@@ -711,7 +715,7 @@ def _grid_for(frame: pd.DataFrame, grid: Any) -> GeoEASGrid | None:
 def _count_line(ncol: int, grid: GeoEASGrid | None) -> str:
     if grid is None:
         return str(ncol)
-    fields = [ncol, *grid.shape]
+    fields: list[float] = [ncol, *grid.shape]
     if grid.min_centre is not None and grid.cell_size is not None:
         fields += [*grid.min_centre, *grid.cell_size, grid.n_realisations]
     return " ".join(repr(v) for v in fields)

@@ -117,6 +117,7 @@ def _gt_items(results: Any) -> list[tuple[str | None, GradeTonnage]]:
     """Normalise the `results` argument into (label or None, GradeTonnage) pairs."""
     if _is_grade_tonnage(results):
         return [(None, results)]
+    items: list[tuple[str | None, Any]]
     if isinstance(results, Mapping):
         items = [(str(key), value) for key, value in results.items()]
     elif isinstance(results, Sequence) and not isinstance(results, str):

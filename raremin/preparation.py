@@ -524,7 +524,8 @@ def prepare_drillholes_samples(
         if r.count:
             steps.add(r.step, r.table, r.count, r.detail)
     target = None if deposit is None else deposit.crs
-    if as_crs(crs) is not None and target is not None and not as_crs(crs).equals(target):
+    source = as_crs(crs)
+    if source is not None and target is not None and not source.equals(target):
         collars_xyz = _reproject(holes.collars, crs, target, steps, "collars")
         holes = Drillholes(collars_xyz, holes.surveys, holes.intervals, holes.report)
     zones = deposit if (zone_aware and deposit is not None) else None

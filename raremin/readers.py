@@ -458,9 +458,9 @@ def read_table(path: str | os.PathLike[str], *, delimiter: str | None = None,
         raise InputError(f"{label} has a header ({_first(names, 10)}) but no data rows") \
             from None
     except pd.errors.ParserError as err:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
-        where = (f"line {found.group(2)} has {found.group(3)} fields where the lines above "
-                 f"have {found.group(1)}" if found else " ".join(str(err).split()))
+        fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        where = (f"line {fields.group(2)} has {fields.group(3)} fields where the lines above "
+                 f"have {fields.group(1)}" if fields else " ".join(str(err).split()))
         raise InputError(
             f"{label}: {where}; check the delimiter ({delim!r}, {delim_source}) or quote "
             f"the fields that contain it") from None
@@ -841,7 +841,7 @@ def _split_mapping(mapping: Mapping[str, Any] | None) -> dict[str, dict[str, Any
         raise InputError(f"mapping must be a dict (raremin name -> column); got "
                          f"{type(mapping).__name__}")
     if set(mapping) <= set(_KINDS):
-        out = {t: {} for t in _TABLES}
+        out: dict[str, dict[str, Any]] = {t: {} for t in _TABLES}
         for kind, sub in mapping.items():
             out.setdefault(_KINDS[kind], {}).update(dict(sub))
         nested = out
@@ -879,7 +879,7 @@ def _normalise_ids(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
         elif isinstance(value, numbers.Integral):
             new[k], how[k] = str(int(value)), 1
         elif isinstance(value, numbers.Real) and math.isfinite(value):
-            new[k] = str(int(value)) if float(value).is_integer() else repr(float(value))
+            new[k] = str(int(float(value))) if float(value).is_integer() else repr(float(value))
             how[k] = 1
         else:
             new[k], how[k] = str(value).strip(), 1
@@ -1470,7 +1470,7 @@ default_azimuth, duplicate_tolerance_m
     >>> report.files["collars"]["delimiter"], report.files["collars"]["decimal"]
     (';', ',')
     """
-    frames = {}
+    frames: dict[str, pd.DataFrame | None] = {}
     for table, path in (("collars", collars_path), ("surveys", surveys_path),
                         ("intervals", intervals_path)):
         if path is None:

@@ -205,12 +205,14 @@ def simulate(
                                 zone_column, coords, batch, streams, decluster)
     lazy = da.from_zarr(str(store))
     n = model.n_parcels
-    parts = [da.from_array(np.asarray(x), chunks=n) for x in
-             (model.block_index, model.zone_code, model.proportion)]
+    block_index, zone_code, proportion = (
+        da.from_array(np.asarray(x), chunks=n)
+        for x in (model.block_index, model.zone_code, model.proportion))
     arrays = {k: da.from_array(np.asarray(v), chunks=v.shape[:-1] + (n,))
               for k, v in model.arrays.items()}
     arrays[grade] = lazy.rechunk({1: n})
-    return BlockModel(model.grid, model.zone_names, *parts, arrays, result.attrs)
+    return BlockModel(model.grid, model.zone_names, block_index, zone_code, proportion, arrays,
+                      result.attrs)
 
 
 def _simulate_into(out: Any, writer: Any, model: BlockModel, samples: pd.DataFrame, grade: str,

@@ -847,7 +847,14 @@ def resource_statement(
     value = np.asarray(arrays[cutoff_grade], dtype=float)
     plain = [g for g in grades if not g.endswith("_share_pct")]
     contained_cols = [f"{g.rsplit('_', 1)[0]}_t" for g in plain]
-    factors = np.array([grade_factor(parse_analyte(g).unit) for g in plain])
+    units = []
+    for g in plain:
+        analyte = parse_analyte(g)
+        if analyte is None:
+            raise InputError(f"grade {g!r} is not a grade array (a name with its unit, such as "
+                             f"'treo_pct'); name the model's grade arrays in grades=")
+        units.append(analyte.unit)
+    factors = np.array([grade_factor(u) for u in units])
     g_values = np.column_stack([np.asarray(arrays[g], dtype=float) for g in plain])
     known = np.isfinite(g_values)
     metal = np.where(known, g_values, 0.0) * tonnage[:, None] * factors
@@ -902,8 +909,7 @@ def _default_grades(cutoff_grade: str, arrays: Mapping[str, Any]) -> list[str]:
     from .analytes import parse_analyte
     from .chemistry import RARE_EARTHS
 
-    specs = {name: parse_analyte(name) for name in arrays}
-    specs = {name: a for name, a in specs.items() if a is not None}
+    specs = {name: a for name in arrays if (a := parse_analyte(name)) is not None}
     out = [cutoff_grade]
     for species in ("TREO", "LREO", "HREO", "MREO", "NdPr", "Nd2O3", "Pr6O11", "Dy2O3",
                     "Tb4O7"):
@@ -913,7 +919,7 @@ def _default_grades(cutoff_grade: str, arrays: Mapping[str, Any]) -> list[str]:
                 out.append(name)
                 break
     out += [name for name, a in specs.items() if a.kind != "basket"
-            and a.element not in RARE_EARTHS and name not in out]
+            and (el := a.element) is not None and el not in RARE_EARTHS and name not in out]
     if "ndpr_pct" in out and "treo_pct" in out:
         out.append("ndpr_share_pct")
     return out
@@ -923,9 +929,9 @@ def _statement_frame(records: list[Any], spec: Any, plain: Sequence[str],
                      contained: Sequence[str], factors: np.ndarray,
                      grades: Sequence[str]) -> pd.DataFrame:
     suffix = unit_suffix(spec.unit)
-    zone, label, cut, tons, metal, weight = zip(*records, strict=True)
-    metal = np.array(metal).reshape(len(records), len(plain))
-    weight = np.array(weight).reshape(len(records), len(plain))
+    zone, label, cut, tons, metals, weights = zip(*records, strict=True)
+    metal = np.array(metals).reshape(len(records), len(plain))
+    weight = np.array(weights).reshape(len(records), len(plain))
     frame = pd.DataFrame({"zone": zone, "class": label, f"cutoff_{suffix}": cut,
                           "tonnage_t": np.array(tons, dtype=float)})
     return _finish(frame, metal, weight, plain, contained, factors, grades)

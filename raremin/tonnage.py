@@ -29,6 +29,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _dask
 from ._binning import binned_sums
@@ -207,8 +208,8 @@ def _species(column: str) -> str:
 
 def analytic_grade_tonnage(
     distribution: GradeDistribution,
-    tonnage_t: Any,
-    cutoffs: Any,
+    tonnage_t: ArrayLike,
+    cutoffs: ArrayLike,
     *,
     workers: int | None = None,
 ) -> GradeTonnage:
@@ -276,7 +277,7 @@ def analytic_grade_tonnage(
     )
 
 
-def contained(grade: Any, tonnage_t: Any, *, unit: str) -> np.ndarray:
+def contained(grade: ArrayLike, tonnage_t: ArrayLike, *, unit: str) -> np.ndarray:
     """
     Contained quantity: tonnage x grade (as a mass fraction), in tonnes.
 
@@ -310,7 +311,7 @@ def contained(grade: Any, tonnage_t: Any, *, unit: str) -> np.ndarray:
 
 def contained_basket(
     grades: Any,
-    tonnage_t: Any,
+    tonnage_t: ArrayLike,
     *,
     elements: Any,
     unit: str,
@@ -381,9 +382,9 @@ def contained_basket(
 
 
 def grade_tonnage(
-    grade: Any,
-    tonnage_t: Any,
-    cutoffs: Any,
+    grade: ArrayLike,
+    tonnage_t: ArrayLike,
+    cutoffs: ArrayLike,
     *,
     unit: str,
     basis: str,

@@ -38,10 +38,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from . import _dask
 from ._binning import CHUNK
@@ -74,9 +75,11 @@ P_LEVELS: Mapping[str, float] = MappingProxyType({"P90": 0.10, "P50": 0.50, "P10
 STATISTICS: tuple[str, ...] = ("mean", "std", *P_LEVELS)
 
 #: numpy's quantile methods (Hyndman and Fan, 1996, and numpy's older names).
-_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
-            "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased",
-            "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+_QuantileMethod = Literal["inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+                          "interpolated_inverted_cdf", "hazen", "weibull", "linear",
+                          "median_unbiased", "normal_unbiased", "lower", "higher", "midpoint",
+                          "nearest"]
+_METHODS: tuple[_QuantileMethod, ...] = get_args(_QuantileMethod)
 
 _LABEL_RE = re.compile(r"^P(\d{1,3}(?:\.\d+)?)$")
 
@@ -128,11 +131,11 @@ def _label_of(level: Any) -> str:
     return f"P{float(Decimal(repr(float(level))) * 100):g}"
 
 
-def _check_method(method: str) -> str:
+def _check_method(method: str) -> _QuantileMethod:
     if method not in _METHODS:
         raise InputError(f"unknown quantile method {method!r}; use one of {list(_METHODS)} "
                          f"(numpy.quantile's methods; default 'linear')")
-    return method
+    return cast(_QuantileMethod, method)
 
 
 def _as_values(values: Any, axis: Any) -> tuple[np.ndarray, Any, Any]:
@@ -186,12 +189,12 @@ def _float_array(values: Any, name: str) -> np.ndarray:
 def _quantiles(arr: np.ndarray, qs: Sequence[float], axis: Any, method: str,
                skipna: bool) -> np.ndarray:
     """Quantiles on a new leading axis; NaN where a slice is NaN (or, skipping, all NaN)."""
-    method = _check_method(method)
+    checked = _check_method(method)
     if skipna:
         with warnings.catch_warnings():  # an all-NaN slice gives NaN, which is the answer
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanquantile(arr, list(qs), axis=axis, method=method)
-    return np.quantile(arr, list(qs), axis=axis, method=method)
+            return np.nanquantile(arr, list(qs), axis=axis, method=checked)
+    return np.quantile(arr, list(qs), axis=axis, method=checked)
 
 
 def _moments(arr: np.ndarray, axis: Any, skipna: bool, ddof: int) -> tuple[Any, Any]:
@@ -476,7 +479,7 @@ def _long_frame(tables: tuple[np.ndarray, ...], zones: Sequence[str], cut: np.nd
 def realisation_grade_tonnage(
     model: BlockModel,
     grade: str,
-    cutoffs: Any,
+    cutoffs: ArrayLike,
     *,
     unit: str | None = None,
     basis: str | None = None,
@@ -575,9 +578,9 @@ def realisation_grade_tonnage(
                            groups=model.zone_code if by_zone else None,
                            group_names=zones if by_zone else None, workers=workers)
         shape = (values.shape[0], len(zones), cut.size)
-        tables = (gt.tonnage_t.reshape(shape), gt.mean_grade.reshape(shape),
-                  gt.contained_t.reshape(shape),
-                  np.asarray(gt.not_estimated_t).reshape(shape[:2]))
+        tables: tuple[np.ndarray, ...] = (
+            gt.tonnage_t.reshape(shape), gt.mean_grade.reshape(shape),
+            gt.contained_t.reshape(shape), np.asarray(gt.not_estimated_t).reshape(shape[:2]))
         return _long_frame(tables, zones, cut, unit, basis, name)
     values = np.asarray(values, dtype=float)
     tonnage = np.asarray(tonnage, dtype=float)
@@ -876,7 +879,8 @@ def monte_carlo(n: int, *, seed: Any, **inputs: Any) -> dict[str, np.ndarray]:
 _TONNAGE_RECIPES = (("tonnage_t",), ("volume_m3", "density_t_m3"),
                     ("area_m2", "thickness_m", "density_t_m3"))
 _GRADE_KEYS = ("mean_grade", "cv")
-_FAMILIES = {"lognormal": Lognormal, "gamma": Gamma}
+_FAMILIES: dict[str, type[Lognormal] | type[Gamma]] = {"lognormal": Lognormal,
+                                                       "gamma": Gamma}
 
 
 def _draw_array(draws: Mapping[str, Any], key: str, n: int | None) -> np.ndarray:
@@ -896,7 +900,7 @@ def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
 
 def monte_carlo_grade_tonnage(
     draws: Mapping[str, Any],
-    cutoffs: Any,
+    cutoffs: ArrayLike,
     *,
     unit: str,
     basis: str,

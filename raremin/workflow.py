@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from ._validation import check_basis, check_cutoffs
@@ -89,7 +90,7 @@ FAR_OUTSIDE_M = 1000.0
 
 
 # ------------------------------------------------------------------ estimator set-up
-def zone_variogram(coords: Any, values: Any, *, holes: Any = None, shape: str = "spherical",
+def zone_variogram(coords: ArrayLike, values: Any, *, holes: Any = None, shape: str = "spherical",
                    seed: int = 0) -> Any:
     """
     The automatic variogram model of one zone (see
@@ -164,7 +165,7 @@ def _sample_spacing(coords: np.ndarray) -> float:
     return float(np.median(d[:, 1]))
 
 
-def default_search(model: Any, coords: Any = None, holes: Any = None) -> Any:
+def default_search(model: Any, coords: ArrayLike | None = None, holes: Any = None) -> Any:
     """
     The search :func:`assess` uses with a variogram model: oriented like the model, its
     axes set from the data spacing as much as from the fitted ranges.
@@ -237,7 +238,7 @@ SKEWED_CV = 1.0
 
 
 def automatic_kriging(
-    coords: Any,
+    coords: ArrayLike,
     values: Any,
     *,
     holes: Any = None,
@@ -1067,7 +1068,8 @@ def assess(
 
     # ---- derived grades and the cut-off grade on blocks
     block_arrays = {g: model.arrays[g] for g in order}
-    derived, members = ({}, {})
+    derived: dict[str, np.ndarray] = {}
+    members: dict[str, tuple[str, ...]] = {}
     if any(a.element in RARE_EARTHS for a in analytes.values()):
         derived, members = derived_grades(block_arrays, unit=unit, baskets=baskets)
     cut_values, _ = grade_values(spec, block_arrays, analytes)
@@ -1075,13 +1077,16 @@ def assess(
     model = model.with_arrays(**{**derived, key: cut_values})
     others = {k: v for k, v in {**block_arrays, **derived}.items() if k != key}
     group_names = model.zone_names
-    table_kwargs = {"unit": spec.unit, "basis": spec.basis, "grade_name": key.rsplit("_", 1)[0],
-                    "others": others, "groups": model.zone_code, "group_names": group_names}
+    grade_name = key.rsplit("_", 1)[0]
     tonnage = model.tonnage_t()
-    table = grade_tonnage(cut_values, tonnage, cut, **table_kwargs)
+    table = grade_tonnage(cut_values, tonnage, cut, unit=spec.unit, basis=spec.basis,
+                          grade_name=grade_name, others=others, groups=model.zone_code,
+                          group_names=group_names)
     top = float(np.nanmax(cut_values)) if np.isfinite(cut_values).any() else 0.0
     fine = np.unique(np.concatenate([np.linspace(0.0, max(top, float(cut[-1])), 101), cut]))
-    curve = grade_tonnage(cut_values, tonnage, fine, **table_kwargs)
+    curve = grade_tonnage(cut_values, tonnage, fine, unit=spec.unit, basis=spec.basis,
+                          grade_name=grade_name, others=others, groups=model.zone_code,
+                          group_names=group_names)
 
     # ---- tables and notes
     summary = _summary(table, spec, others)
@@ -1218,7 +1223,8 @@ def _basket_values(zones: pd.DataFrame, model: BlockModel, tonnage: np.ndarray,
         notes.append("Prices were given, but the blocks hold no rare-earth oxide grades: "
                      "no basket value.")
         return zones
-    values, excluded = [], set()
+    values: list[float] = []
+    excluded: set[str] = set()
     for k in range(len(model.zone_names)):
         mask = np.asarray(model.zone_code) == k
         mass = {ox: float(np.nansum(g[mask] * tonnage[mask])) for ox, g in oxides.items()}

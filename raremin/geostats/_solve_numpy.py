@@ -124,8 +124,9 @@ class _Data(NamedTuple):
     samples: np.ndarray  # (S d, n)
     table: np.ndarray  # (c, n)
     targets: np.ndarray
-    index: np.ndarray
-    count: np.ndarray
+    # Fields named like tuple's index() and count() methods: mypy flags the override.
+    index: np.ndarray  # type: ignore[assignment]
+    count: np.ndarray  # type: ignore[assignment]
     distance: np.ndarray
 
 

@@ -55,6 +55,7 @@ for the factorisation, ``3 k^2`` for the solves and ``k^2 / 2`` covariances.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import os
 import threading
@@ -726,10 +727,15 @@ def _compile(bounded: bool) -> Callable[..., None]:
 
 #: When each kernel replaces its numpy twin (raremin.geostats._solve_numpy); compiling
 #: takes about 6 s (bounded models) and 4 s (unbounded) on a fresh install, 2 cores.
+def _tier_functions(bounded: bool) -> tuple[Callable[..., None]]:
+    """The kernel of bounded or unbounded models, as the tier's functions."""
+    return (_kernel_functions(_fingerprint())[0 if bounded else 1],)
+
+
 _TIERS = {
     bounded: _jit.Tier(
         f"kriging ({'bounded' if bounded else 'unbounded'} models)", 6.0 if bounded else 4.0,
-        lambda b=bounded: (_kernel_functions(_fingerprint())[0 if b else 1],),
+        functools.partial(_tier_functions, bounded),
     )
     for bounded in (True, False)
 }
@@ -985,7 +991,8 @@ def solve_global(
     per_target = 8 * n * (2 + int(system.block.shape[0] > 0))
     step = max(1, min(chunk_size, GLOBAL_CHUNK_BYTES // per_target))
     estimates = np.empty((m, system.table.shape[1]))
-    out = {key: np.empty(m) for key in ("variance", "slope", "efficiency", "lagrange")}
+    out: dict[str, np.ndarray] = {
+        key: np.empty(m) for key in ("variance", "slope", "efficiency", "lagrange")}
     distances = {
         "n_samples": np.full(m, n, dtype=np.int64),
         "mean_distance_m": np.empty(m),

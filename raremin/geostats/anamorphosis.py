@@ -40,6 +40,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from .._validation import as_float_array, check_finite
@@ -119,7 +120,7 @@ def _check_n_terms(n_terms: Any) -> int:
             f"n_terms must be an integer >= 2 (the mean and at least one Hermite term; 30 "
             f"to 100 is usual); got {n_terms!r}"
         )
-    return int(n_terms)
+    return int(n_terms) if isinstance(n_terms, numbers.Integral) else int(float(n_terms))
 
 
 def _check_r(r: Any) -> float:
@@ -327,7 +328,7 @@ class HermiteAnamorphosis:
 
         return text_html("Hermite anamorphosis", repr(self))
 
-    def fit(self, values: Any, weights: Any = None) -> HermiteAnamorphosis:
+    def fit(self, values: Any, weights: ArrayLike | None = None) -> HermiteAnamorphosis:
         """
         Compute the Hermite coefficients of the empirical anamorphosis of `values`.
 
@@ -421,7 +422,7 @@ class HermiteAnamorphosis:
         return raw, mono
 
     # --------------------------------------------------------------- evaluation
-    def back_transform(self, y: Any, r: float = 1.0, *, monotone: bool = True) -> Any:
+    def back_transform(self, y: ArrayLike, r: float = 1.0, *, monotone: bool = True) -> Any:
         """
         Values ``phi_r(y)`` of Gaussian values `y` (point or block support).
 
@@ -528,7 +529,7 @@ class HermiteAnamorphosis:
         squares = np.concatenate([[0.0], coefficients[1:] ** 2])
         return _scalar(np.asarray(np.polynomial.polynomial.polyval(rr * rr, squares)))
 
-    def support_coefficient(self, block_variance: Any) -> Any:
+    def support_coefficient(self, block_variance: ArrayLike) -> Any:
         """
         The support coefficient ``r`` in (0, 1] whose block variance is `block_variance`.
 
@@ -615,7 +616,7 @@ class HermiteAnamorphosis:
         yc[np.isnan(flat)] = np.nan
         return coefficients, yc.reshape(c.shape)
 
-    def tonnage_above(self, cutoff: Any, r: float = 1.0) -> Any:
+    def tonnage_above(self, cutoff: ArrayLike, r: float = 1.0) -> Any:
         """
         Fraction of the tonnage at or above cut-off grades: ``1 - G(y_c)``.
 
@@ -649,7 +650,7 @@ class HermiteAnamorphosis:
         _, yc = self._gaussian_cutoff(cutoff, r)
         return _scalar(special.ndtr(-yc))
 
-    def metal_above(self, cutoff: Any, r: float = 1.0) -> Any:
+    def metal_above(self, cutoff: ArrayLike, r: float = 1.0) -> Any:
         """
         Metal above cut-off grades per unit of total tonnage: ``E[Z_v 1{Z_v >= z_c}]``.
 
@@ -891,7 +892,9 @@ class NormalScores:
 
         return text_html("Normal scores", repr(self))
 
-    def fit(self, values: Any, weights: Any = None, *, seed: Any = None) -> NormalScores:
+    def fit(
+        self, values: Any, weights: ArrayLike | None = None, *, seed: Any = None
+    ) -> NormalScores:
         """
         Build the transformation table of `values` (GSLIB ``nscore``).
 

@@ -38,6 +38,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from .._validation import check_finite, check_weights
@@ -268,10 +269,11 @@ class AutoVariogram:
 def _check_int(value: Any, name: str, lo: int, hi: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InputError(f"{name} must be an integer; got {value!r}")
-    if value < lo or (hi is not None and value > hi):
+    whole = int(value)
+    if whole < lo or (hi is not None and whole > hi):
         span = f">= {lo}" if hi is None else f"between {lo} and {hi}"
         raise InputError(f"{name} must be {span}; got {value}")
-    return int(value)
+    return whole
 
 
 def _check_positive(value: Any, name: str, hint: str) -> float:
@@ -306,8 +308,8 @@ def _hole_order(xyz: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Sample indices sorted by hole, then along each hole's principal axis."""
     n_holes = int(codes.max()) + 1
     count = np.bincount(codes, minlength=n_holes).astype(float)
-    centre = np.column_stack([np.bincount(codes, xyz[:, k], n_holes) for k in range(3)])
-    centre /= count[:, None]
+    sums = np.column_stack([np.bincount(codes, xyz[:, k], n_holes) for k in range(3)])
+    centre = sums / count[:, None]
     r = xyz - centre[codes]
     scatter = np.empty((n_holes, 3, 3))
     for a in range(3):
@@ -757,8 +759,9 @@ def _joint_fit(vec: np.ndarray, gamma: np.ndarray, n: np.ndarray, axes: np.ndarr
     u2_fixed = ((vec @ axes.T) ** 2)[:, :nax]
 
     def parts(x: np.ndarray) -> tuple[float, float]:
-        c0 = MAX_NUGGET * sill * _sigmoid(x[i_nug]) if fit_nugget else nugget
-        share = _sigmoid(x[i_share]) if n_struct == 2 else 1.0
+        # i_nug is None without a fitted nugget, i_share with one structure.
+        c0 = MAX_NUGGET * sill * _sigmoid(x[i_nug]) if i_nug is not None else nugget
+        share = _sigmoid(x[i_share]) if i_share is not None else 1.0
         return c0, share
 
     def fun(x: np.ndarray) -> np.ndarray:
@@ -818,6 +821,8 @@ def _joint_fit(vec: np.ndarray, gamma: np.ndarray, n: np.ndarray, axes: np.ndarr
                             max_nfev=MAX_NFEV * (y0.size + 1))
         if best is None or res.cost < best.cost:
             best = res
+    if best is None:  # pragma: no cover - the callers give three starts or more
+        raise ConvergenceError("the variogram fit had no start point")
     x = best.x
     if n_rot:  # then everything, axes included, from the best of them
         res = least_squares(fun, np.concatenate([x, np.zeros(n_rot)]), method="lm",
@@ -836,11 +841,11 @@ def _joint_fit(vec: np.ndarray, gamma: np.ndarray, n: np.ndarray, axes: np.ndarr
 
 # --------------------------------------------------------------------------- main
 def auto_variogram(
-    coords: Any,
+    coords: ArrayLike,
     values: Any,
     *,
     holes: Any = None,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     shape: str = "spherical",
     max_structures: int = 2,
     max_pairs: int = DEFAULT_MAX_PAIRS,

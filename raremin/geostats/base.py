@@ -56,6 +56,7 @@ import warnings
 from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InputError, RareminError
 from ._local import (
@@ -140,7 +141,7 @@ class Estimator:
         raise NotImplementedError(f"{type(self).__name__} must implement search_rules()")
 
     def predict_neighbours(
-        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
+        self, coords: ArrayLike, neighbours: Neighbours, *, diagnostics: bool = False
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """
         Estimates at targets whose neighbours are known.
@@ -275,7 +276,7 @@ class Estimator:
 
     # ---------------------------------------------------------------------- fit
 
-    def fit(self: _E, coords: Any, values: Any, *, holes: Any = None) -> _E:
+    def fit(self: _E, coords: ArrayLike, values: Any, *, holes: Any = None) -> _E:
         """
         Validate the samples and build the neighbourhood search.
 
@@ -364,7 +365,7 @@ class Estimator:
 
     def neighbours(
         self,
-        coords: Any,
+        coords: ArrayLike,
         *,
         exclude: Any = None,
         exclude_group: Any = None,
@@ -432,7 +433,7 @@ class Estimator:
 
     def predict(
         self,
-        coords: Any,
+        coords: ArrayLike,
         *,
         return_diagnostics: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -487,7 +488,7 @@ class Estimator:
         chunk = _check_int(chunk_size, "chunk_size", 1)
         m = xyz.shape[0]
         width = int(np.prod(self.values_.shape[1:], dtype=int))
-        estimates = np.full((m, width), np.nan)
+        estimates: np.ndarray = np.full((m, width), np.nan)
         diagnostics: dict[str, np.ndarray] = {}
         report = _progress_reporter(progress)
         for start in range(0, max(m, 1), chunk):  # once with no targets: the keys

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..errors import InputError
 from ._local import _check_values
@@ -145,7 +146,7 @@ def _summary(value: np.ndarray, estimate: np.ndarray, variance: np.ndarray | Non
 
 def cross_validate(
     estimator: Any,
-    coords: Any,
+    coords: ArrayLike,
     values: Any,
     *,
     holes: Any = None,

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._validation import check_finite
 from ..errors import GeometryError, InputError
@@ -102,12 +103,15 @@ def _check_int(value: Any, name: str, minimum: int) -> int:
     """An integer >= `minimum` (bools and fractions refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InputError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    if not isinstance(value, numbers.Integral):
-        if not float(value).is_integer():
-            raise InputError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    if int(value) < minimum:
+    if isinstance(value, numbers.Integral):
+        whole = int(value)
+    elif float(value).is_integer():
+        whole = int(float(value))
+    else:
+        raise InputError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if whole < minimum:
         raise InputError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
+    return whole
 
 
 def _check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
@@ -177,7 +181,7 @@ def _cell_weights(
     dims = np.floor(extent / cell).astype(np.int64) + 3
     cells_per_offset = math.prod(int(d) for d in dims)
     if cells_per_offset * n_offsets < 2**62:
-        key = np.zeros((n_offsets, n), dtype=np.int64)
+        key: np.ndarray = np.zeros((n_offsets, n), dtype=np.int64)
         for axis in range(ndim):
             scaled = (coords_t[axis] - low[axis]) / cell[axis]  # >= 0
             # truncation is floor here: every argument is >= 0
@@ -331,7 +335,7 @@ def _default_sizes(extent: np.ndarray) -> np.ndarray:
 
 
 def cell_declustering(
-    coords: Any,
+    coords: ArrayLike,
     values: Any,
     *,
     cell_sizes: Any = None,

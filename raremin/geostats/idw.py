@@ -21,9 +21,8 @@ array([200.])
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_finite
 from ..errors import InputError
@@ -132,7 +131,7 @@ class InverseDistance(Estimator):
         return nb
 
     def predict_neighbours(
-        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
+        self, coords: ArrayLike, neighbours: Neighbours, *, diagnostics: bool = False
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """
         Weighted means of the values of known neighbours.
@@ -229,7 +228,7 @@ class NearestSample(Estimator):
         return Neighbourhood(max_samples=1, min_samples=1, radius=self.radius)
 
     def predict_neighbours(
-        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
+        self, coords: ArrayLike, neighbours: Neighbours, *, diagnostics: bool = False
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """
         The value of the nearest known neighbour (NaN without one).

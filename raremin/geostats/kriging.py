@@ -28,6 +28,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_finite
 from ..errors import InputError
@@ -322,7 +323,7 @@ class Kriging(Estimator):
 
     # ------------------------------------------------------------------------- fit
 
-    def fit(self, coords: Any, values: Any, *, holes: Any = None) -> Kriging:
+    def fit(self, coords: ArrayLike, values: Any, *, holes: Any = None) -> Kriging:
         """
         Validate the samples and prepare the kriging systems.
 
@@ -426,7 +427,7 @@ class Kriging(Estimator):
 
     def predict(
         self,
-        coords: Any,
+        coords: ArrayLike,
         *,
         return_diagnostics: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -491,7 +492,7 @@ class Kriging(Estimator):
         result = super().predict(
             xyz, return_diagnostics=return_diagnostics, chunk_size=chunk, progress=progress
         )
-        if return_diagnostics:
+        if isinstance(result, tuple):  # return_diagnostics
             missing = int(np.count_nonzero(
                 result[1]["n_samples"] < self.search_.neighbourhood.min_samples
             ))
@@ -506,7 +507,7 @@ class Kriging(Estimator):
         return result
 
     def predict_neighbours(
-        self, coords: Any, neighbours: Neighbours, *, diagnostics: bool = False
+        self, coords: ArrayLike, neighbours: Neighbours, *, diagnostics: bool = False
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """
         Krige targets whose neighbours are known (each from its own neighbours).

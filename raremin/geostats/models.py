@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InputError
 from .neighbourhood import anisotropy_matrix
@@ -242,7 +243,7 @@ class Structure:
             return np.array([[1.0 / ranges[0]]])
         return anisotropy_matrix(ranges, angles)
 
-    def gamma_h(self, h: Any) -> np.ndarray:
+    def gamma_h(self, h: ArrayLike) -> np.ndarray:
         """
         Variogram at reduced distances `h` (1 = the practical range).
 
@@ -331,7 +332,7 @@ class VariogramModel:
         """True when every structure has one range (angles are then irrelevant)."""
         return all(len(s.ranges) == 1 for s in self.structures)
 
-    def gamma_h(self, h: Any) -> np.ndarray:
+    def gamma_h(self, h: ArrayLike) -> np.ndarray:
         """
         Variogram of an isotropic model at distances `h` (m); nugget excluded at 0.
 
@@ -349,7 +350,7 @@ class VariogramModel:
             out = out + s.gamma_h(h / s.ranges[0])
         return out
 
-    def gamma(self, lags: Any) -> np.ndarray:
+    def gamma(self, lags: ArrayLike) -> np.ndarray:
         """
         Variogram of lag vectors ``(..., ndim)``; the nugget is 0 at a zero lag.
 
@@ -370,7 +371,7 @@ class VariogramModel:
             out = out + s.gamma_h(h)
         return out
 
-    def covariance(self, lags: Any) -> np.ndarray:
+    def covariance(self, lags: ArrayLike) -> np.ndarray:
         """
         Covariance ``sill - gamma`` of lag vectors (bounded models only).
 
@@ -404,7 +405,7 @@ class VariogramModel:
             out = out + s.sill * _unit_covariance(SHAPES.index(s.shape), h2)
         return out
 
-    def reduced(self, coords: Any) -> list[np.ndarray]:
+    def reduced(self, coords: ArrayLike) -> list[np.ndarray]:
         """
         Coordinates seen by each structure: ``coords @ A_s.T`` for every structure.
 

@@ -39,6 +39,7 @@ import threading
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from .._validation import as_float_array, check_finite
@@ -75,7 +76,7 @@ def _check_int(value: Any, name: str, minimum: int) -> int:
     """An integer >= `minimum` (bools and non-integral numbers refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
-            value = int(value)
+            value = int(float(value))  # integral, checked above
         else:
             raise InputError(f"{name} must be an integer >= {minimum}; got {value!r}")
     if int(value) < minimum:
@@ -337,7 +338,7 @@ class Neighbourhood:
         """:func:`anisotropy_matrix` of the ellipsoid, or None when isotropic."""
         return None if self.ranges is None else anisotropy_matrix(self.ranges, self.angles)
 
-    def transform(self, coords: Any) -> np.ndarray:
+    def transform(self, coords: ArrayLike) -> np.ndarray:
         """
         Coordinates in the search frame: rotated and scaled by the ellipsoid.
 
@@ -406,10 +407,20 @@ class Neighbours(NamedTuple):
     ([[0, 1, -1]], [[1.0, 4.0, inf]])
     """
 
-    index: np.ndarray
+    # Public field names that shadow tuple's index() and count() methods (mypy flags the
+    # override; the fields are the API).
+    index: np.ndarray  # type: ignore[assignment]
     distance: np.ndarray
     distance_m: np.ndarray
-    count: np.ndarray
+    count: np.ndarray  # type: ignore[assignment]
+
+
+def _radius(neighbourhood: Neighbourhood) -> float:
+    """The search radius: a float once :class:`Neighbourhood` has checked it."""
+    radius = neighbourhood.radius
+    if radius is None:  # pragma: no cover - __post_init__ always sets it
+        raise InputError("the neighbourhood has no radius; build it with Neighbourhood(...)")
+    return float(radius)
 
 
 class NeighbourSearch:
@@ -471,7 +482,7 @@ class NeighbourSearch:
         )
         self._mins = np.ascontiguousarray(self.tree.mins, dtype=float)
         self._maxes = np.ascontiguousarray(self.tree.maxes, dtype=float)
-        radius = neighbourhood.radius
+        radius = _radius(neighbourhood)
         # cKDTree keeps distances < bound: the next float up keeps those == radius.
         self._bound = np.nextafter(radius, np.inf) if np.isfinite(radius) else np.inf
 
@@ -641,7 +652,7 @@ class NeighbourSearch:
         pool = k + max(1, k // 4) if limited else k + 1
         if rules.exclude is not None:
             pool += 1
-        if rules.exclude_group is not None and m:
+        if rules.exclude_group is not None and rules.groups is not None and m:
             left_out = rules.exclude_group[rules.exclude_group >= 0]
             if left_out.size:
                 pool += int(np.bincount(rules.groups)[left_out].max())
@@ -817,7 +828,7 @@ class NeighbourSearch:
         sign = 2 * ((octant[:, None] >> np.arange(self.ndim)) & 1) - 1
         lo, hi = self._mins, self._maxes
         reach = np.where(sign > 0, hi - t, t - lo).max(axis=1)
-        half = 0.5 * np.minimum(reach, self.neighbourhood.radius)
+        half = 0.5 * np.minimum(reach, _radius(self.neighbourhood))
         centre = t + sign * half[:, None]
         scale = half + np.abs(t).max(axis=1) + np.abs(np.concatenate([lo, hi])).max()
         return centre, half + 1e-9 * scale + np.finfo(float).tiny
@@ -861,7 +872,7 @@ class NeighbourSearch:
         extra = int(np.diff(first).max()) * width
         return _run(
             "merge", pairs + i.size, i, d, d_last, got, first, octant.astype(np.int64),
-            t, self._kernel_data, float(self.neighbourhood.radius), extra,
+            t, self._kernel_data, _radius(self.neighbourhood), extra,
         )
 
 
@@ -990,10 +1001,11 @@ class _Rules(NamedTuple):
 class _Output(NamedTuple):
     """The arrays a selection writes to, and the output row of each target at hand."""
 
-    index: np.ndarray
+    # Fields named like tuple's index() and count() methods: mypy flags the override.
+    index: np.ndarray  # type: ignore[assignment]
     distance: np.ndarray
     distance_m: np.ndarray
-    count: np.ndarray
+    count: np.ndarray  # type: ignore[assignment]
     rows: np.ndarray = np.empty(0, dtype=np.int64)
 
 

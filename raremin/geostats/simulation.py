@@ -69,6 +69,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InputError
 from . import _jit
@@ -163,8 +164,8 @@ class SequentialGaussian:
     def simulate(
         self,
         grid: Any,
-        data_coords: Any,
-        data_scores: Any,
+        data_coords: ArrayLike,
+        data_scores: ArrayLike,
         n_realisations: int,
         *,
         seed: int | None,
@@ -231,8 +232,8 @@ class SequentialGaussian:
     def batches(
         self,
         grid: Any,
-        data_coords: Any,
-        data_scores: Any,
+        data_coords: ArrayLike,
+        data_scores: ArrayLike,
         n_realisations: int,
         *,
         seed: int | None,

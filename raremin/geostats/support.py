@@ -48,6 +48,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from .._validation import as_float_array, check_basis, check_grades, check_weights
@@ -127,7 +128,7 @@ def _lag_table(counts: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def average_variogram(
-    model: VariogramModel, block_size: Any, discretisation: Any = None
+    model: VariogramModel, block_size: ArrayLike, discretisation: ArrayLike | None = None
 ) -> Any:
     """
     Mean variogram between two points of a block, ``gamma_bar(v, v)``, by discretisation.
@@ -209,7 +210,8 @@ def average_variogram(
 
 
 def block_dispersion_variance(
-    point_variance: Any, model: VariogramModel, block_size: Any, discretisation: Any = None
+    point_variance: Any, model: VariogramModel, block_size: ArrayLike,
+    discretisation: ArrayLike | None = None
 ) -> Any:
     """
     Variance of block grades by Krige's relation, ``point variance - gamma_bar(v, v)``.
@@ -389,7 +391,7 @@ class BlockGradeDistribution(GradeDistribution):
             block_variance=np.asarray(self.block_variance) * f2, average_variogram=gbar,
         )
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Density of block grades at `x`.
 
@@ -403,7 +405,7 @@ class BlockGradeDistribution(GradeDistribution):
         """
         return self.distribution.pdf(x)
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         Block tonnage fraction with grade at or below `x`.
 
@@ -417,7 +419,7 @@ class BlockGradeDistribution(GradeDistribution):
         """
         return self.distribution.cdf(x)
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         Block tonnage fraction with grade above `x`.
 
@@ -431,7 +433,7 @@ class BlockGradeDistribution(GradeDistribution):
         """
         return self.distribution.sf(x)
 
-    def fraction_above(self, cutoff: Any) -> Any:
+    def fraction_above(self, cutoff: ArrayLike) -> Any:
         """
         Block tonnage fraction at or above a cut-off.
 
@@ -447,7 +449,7 @@ class BlockGradeDistribution(GradeDistribution):
         """
         return self.distribution.fraction_above(cutoff)
 
-    def mean_above(self, cutoff: Any) -> Any:
+    def mean_above(self, cutoff: ArrayLike) -> Any:
         """
         Mean block grade at or above a cut-off.
 
@@ -461,7 +463,7 @@ class BlockGradeDistribution(GradeDistribution):
         """
         return self.distribution.mean_above(cutoff)
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Block grade quantile.
 
@@ -475,7 +477,7 @@ class BlockGradeDistribution(GradeDistribution):
         """
         return self.distribution.ppf(q)
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         Metal above a cut-off per unit of the whole block tonnage.
 
@@ -577,7 +579,7 @@ def affine_correction(
     values: Any,
     block_variance: float,
     *,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     point_variance: float | None = None,
     unit: str,
     basis: str,
@@ -647,9 +649,9 @@ def affine_correction(
 # ------------------------------------------------------- indirect lognormal correction
 def indirect_lognormal_correction(
     values: Any,
-    block_variance: Any,
+    block_variance: ArrayLike,
     *,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     point_variance: float | None = None,
     unit: str | None = None,
     basis: str | None = None,
@@ -719,14 +721,14 @@ def indirect_lognormal_correction(
     """
     if isinstance(values, Lognormal):
         point = values.var() if point_variance is None else point_variance
-        f = _factor(block_variance, point)
+        factor = _factor(block_variance, point)
         cv = np.asarray(values.cv(), float)
-        block = Lognormal.from_mean_cv(values.mean(), np.sqrt(f) * cv, unit=values.unit,
+        block = Lognormal.from_mean_cv(values.mean(), np.sqrt(factor) * cv, unit=values.unit,
                                        basis=values.basis, name=values.name)
         b = block.sigma / values.sigma
         return BlockGradeDistribution(
             block, "indirect_lognormal", point, block_variance,
-            parameters={"variance_factor": _plain(f), "b": _plain(b), "mean_rescale": 1.0},
+            parameters={"variance_factor": _plain(factor), "b": _plain(b), "mean_rescale": 1.0},
         )
     if unit is None or basis is None:
         raise InputError(
@@ -734,8 +736,8 @@ def indirect_lognormal_correction(
             "(e.g. unit='ppm', basis='element')"
         )
     z, w, mean, variance = _point_data(values, weights, unit)
-    point = variance if point_variance is None else point_variance
-    f = float(_factor(block_variance, point))
+    point_var = variance if point_variance is None else point_variance
+    f = float(_factor(block_variance, point_var))
     cv2 = variance / mean**2
     b = math.sqrt(math.log1p(f * cv2) / math.log1p(cv2))
     a = mean / math.sqrt(1 + f * cv2) * (math.sqrt(1 + cv2) / mean) ** b
@@ -743,7 +745,7 @@ def indirect_lognormal_correction(
     scale = mean / float(np.average(powered, weights=w))  # the a actually used
     dist = Empirical(scale * powered, unit, basis, w, name)
     return BlockGradeDistribution(
-        dist, "indirect_lognormal", float(point), float(block_variance),
+        dist, "indirect_lognormal", float(point_var), float(np.asarray(block_variance)),
         parameters={"variance_factor": f, "b": b, "mean_rescale": scale / a},
     )
 
@@ -887,7 +889,7 @@ class DiscreteGaussian(GradeDistribution):
         out = np.asarray(self.anamorphosis.metal_above(c.ravel() / self.scale, self.r), float)
         return self.scale * out.reshape(c.shape)
 
-    def pdf(self, x: Any) -> Any:
+    def pdf(self, x: ArrayLike) -> Any:
         """
         Density of block grades at `x` (numerical derivative of the anamorphosis).
 
@@ -910,7 +912,7 @@ class DiscreteGaussian(GradeDistribution):
             out = np.where(slope > 0, dens / slope, 0.0)
         return _scalar(np.where((above > 0) & (above < 1), out, 0.0))
 
-    def cdf(self, x: Any) -> Any:
+    def cdf(self, x: ArrayLike) -> Any:
         """
         ``P(Z_v <= x)`` (= ``1 - P(Z_v >= x)``: block grades are continuous).
 
@@ -925,7 +927,7 @@ class DiscreteGaussian(GradeDistribution):
         """
         return _scalar(1.0 - self._tonnage(x))
 
-    def sf(self, x: Any) -> Any:
+    def sf(self, x: ArrayLike) -> Any:
         """
         ``P(Z_v > x)``, the tonnage fraction above `x`.
 
@@ -940,7 +942,7 @@ class DiscreteGaussian(GradeDistribution):
         """
         return _scalar(self._tonnage(x))
 
-    def ppf(self, q: Any) -> Any:
+    def ppf(self, q: ArrayLike) -> Any:
         """
         Block grade quantile, ``phi_r(G^-1(q))``.
 
@@ -958,7 +960,7 @@ class DiscreteGaussian(GradeDistribution):
             raise InputError(f"probabilities must be in [0, 1]; got {q}")
         return _scalar(self._phi(special.ndtri(q)))
 
-    def expected_above(self, cutoff: Any) -> Any:
+    def expected_above(self, cutoff: ArrayLike) -> Any:
         """
         Metal above a cut-off per unit of the whole block tonnage.
 
@@ -1032,7 +1034,7 @@ def discrete_gaussian_correction(
     values: Any,
     block_variance: float,
     *,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     point_variance: float | None = None,
     n_terms: int = 30,
     unit: str,
@@ -1131,11 +1133,11 @@ def discrete_gaussian_correction(
 def change_of_support(
     values: Any,
     model: VariogramModel,
-    block_size: Any,
+    block_size: ArrayLike,
     *,
     method: str = "dgm",
-    weights: Any = None,
-    discretisation: Any = None,
+    weights: ArrayLike | None = None,
+    discretisation: ArrayLike | None = None,
     point_variance: float | None = None,
     n_terms: int = 30,
     unit: str,
@@ -1225,11 +1227,13 @@ def change_of_support(
         raise InputError(f"block_size must be one block, shape (ndim,); got shape {size.shape}")
     gbar = average_variogram(model, size, discretisation)
     block = _krige(_check_variance(point, "point_variance"), np.asarray(gbar))
-    common = dict(weights=w, point_variance=point, unit=unit, basis=basis, name=name)
     if method == "affine":
-        out = affine_correction(z, block, **common)
+        out = affine_correction(z, block, weights=w, point_variance=point, unit=unit,
+                                basis=basis, name=name)
     elif method == "indirect_lognormal":
-        out = indirect_lognormal_correction(z, block, **common)
+        out = indirect_lognormal_correction(z, block, weights=w, point_variance=point,
+                                            unit=unit, basis=basis, name=name)
     else:
-        out = discrete_gaussian_correction(z, block, n_terms=n_terms, **common)
+        out = discrete_gaussian_correction(z, block, weights=w, point_variance=point,
+                                           n_terms=n_terms, unit=unit, basis=basis, name=name)
     return dataclasses.replace(out, average_variogram=float(gbar))

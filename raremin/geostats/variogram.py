@@ -52,6 +52,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from .._validation import as_float_array, check_finite, check_weights
@@ -161,7 +162,7 @@ def _lag_edges(coords: np.ndarray, n_lags: Any, lag_width: Any, max_lag: Any,
             )
         return edges
     if isinstance(n_lags, numbers.Real) and not isinstance(n_lags, bool) \
-            and float(n_lags).is_integer() and n_lags > MAX_LAG_BINS:
+            and float(n_lags).is_integer() and float(n_lags) > MAX_LAG_BINS:
         raise InputError(
             f"n_lags = {n_lags:g} lag bins is more than the limit of {MAX_LAG_BINS:,} (each "
             f"bin needs pairs to mean anything); use fewer bins, e.g. n_lags=15 to 40")
@@ -456,7 +457,7 @@ class ExperimentalVariogram:
 
 
 def experimental_variogram(
-    coords: Any,
+    coords: ArrayLike,
     values: Any,
     *,
     n_lags: int = DEFAULT_N_LAGS,
@@ -468,7 +469,7 @@ def experimental_variogram(
     bandwidth: float = np.inf,
     dip_tolerance: float | None = None,
     dip_bandwidth: float = np.inf,
-    weights: Any = None,
+    weights: ArrayLike | None = None,
     bins: Any = None,
 ) -> ExperimentalVariogram:
     """
@@ -863,15 +864,22 @@ def _inside(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.clip(x, lo + 1e-6 * span, np.where(np.isfinite(hi), hi - 1e-6 * span, np.inf))
 
 
+def _azimuth_of(ev: ExperimentalVariogram, k: int) -> float:
+    """Azimuth of directional variogram `k`; InputError for an omnidirectional one."""
+    if ev.azimuth is None:
+        raise InputError(
+            f"experimental[{k}] is omnidirectional; geometric anisotropy needs "
+            f"directional variograms (or use anisotropy=False)"
+        )
+    return ev.azimuth
+
+
 def _anisotropy_axes(items: list[ExperimentalVariogram]) -> tuple[list[int], int | None, int]:
     """Indices of the two horizontal directions, of the vertical one, and the dimension."""
-    horizontal, vertical = [], []
+    horizontal: list[int] = []
+    vertical: list[int] = []
     for k, ev in enumerate(items):
-        if ev.azimuth is None:
-            raise InputError(
-                f"experimental[{k}] is omnidirectional; geometric anisotropy needs "
-                f"directional variograms (or use anisotropy=False)"
-            )
+        _azimuth_of(ev, k)
         if abs(ev.dip) == 90:
             vertical.append(k)
         elif ev.dip == 0:
@@ -886,7 +894,7 @@ def _anisotropy_axes(items: list[ExperimentalVariogram]) -> tuple[list[int], int
             f"geometric anisotropy needs two perpendicular horizontal directions and at "
             f"most one vertical; got {len(horizontal)} horizontal and {len(vertical)} vertical"
         )
-    a, b = (items[k].azimuth for k in horizontal)
+    a, b = (_azimuth_of(items[k], k) for k in horizontal)
     gap = (a - b) % 180.0
     if abs(gap - 90.0) > 1e-6:
         raise InputError(
@@ -1140,8 +1148,9 @@ def fit_variogram(
     top = g_all[h_all >= np.quantile(h_all, 2.0 / 3.0)] / g_scale
     plateau = float(np.mean(top)) if top.size else 1.0
     plateau = max(plateau, 1e-6)
-    nugget_starts = (0.05, 0.35) if fit_nugget else (None,)
+    nugget_starts: tuple[float | None, ...] = (0.05, 0.35) if fit_nugget else (None,)
     fractions = (0.1, 0.3, 0.6, 1.0)
+    range_sets: list[list[float] | None]
     if len(ranged) <= len(fractions):
         range_sets = [list(c) for c in itertools.combinations(fractions, len(ranged))]
     else:
@@ -1160,17 +1169,18 @@ def fit_variogram(
                            0.05 * plateau)
                 x0.extend([rest / k_struct] * k_struct)
             else:  # shares of the fixed sill, as stick-breaking fractions
-                parts = ([nf] if fit_nugget else []) + [
-                    (1.0 - (nf if fit_nugget else 0.0)) / k_struct] * k_struct
+                share = 0.0 if nf is None else nf  # nf is None when the nugget is not fitted
+                parts = ([share] if fit_nugget else []) + [
+                    (1.0 - share) / k_struct] * k_struct
                 left = 1.0
                 for part in parts[:-1]:
                     x0.append(part / left)
                     left -= part
             for i_s, s in enumerate(ranged):
-                if rset is None:
-                    x0.extend((user_ranges[s] / h_scale).tolist())
-                else:
+                if rset is not None:
                     x0.extend([rset[i_s]] * n_dir)
+                elif user_ranges is not None:  # the None set stands for the user's ranges
+                    x0.extend((user_ranges[s] / h_scale).tolist())
             starts.append(_inside(np.array(x0, dtype=float), lo_arr, hi_arr))
 
     def fun(x: np.ndarray) -> np.ndarray:
@@ -1178,9 +1188,9 @@ def fit_variogram(
                           weighting)
 
     best = None
-    for x0 in starts:
+    for start in starts:
         try:
-            res = least_squares(fun, x0, bounds=(lo_arr, hi_arr), method="trf",
+            res = least_squares(fun, start, bounds=(lo_arr, hi_arr), method="trf",
                                 ftol=1e-12, xtol=1e-12, gtol=1e-12, max_nfev=200 * (n_par + 1))
         except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - defensive
             continue
@@ -1208,7 +1218,7 @@ def fit_variogram(
             if ndim == 3:
                 axes.append(rng[s, vertical])
             structures.append(Structure(shape, sills[s], tuple(axes),
-                                        (items[major].azimuth % 180.0, 0.0, 0.0)))
+                                        (_azimuth_of(items[major], major) % 180.0, 0.0, 0.0)))
     model = VariogramModel(nug if nug > 1e-12 * g_scale else 0.0, structures)
     return _fit_result(model, items, weighting, anisotropy)
 
@@ -1364,7 +1374,7 @@ def plot_variogram(
                 f"labels must give one label per variogram ({len(items)}); got {len(labels)}"
             )
     else:
-        labels = [ev.direction for ev in items]
+        labels = [str(ev.direction) for ev in items]  # set by __post_init__
     curves = [None if model is None else _model_along(model, ev, np.linspace(
         0.0, ev.max_lag, 257)[1:]) for ev in items]
 

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 from ..errors import ConvergenceError, InputError
@@ -626,7 +627,7 @@ def count_pmf(
     if method == "poisson":
         mu = float(w @ (_mark3(counts) @ np.arange(counts.max() + 1)) / w.sum())
         if mu == 0.0:
-            return CountPmf([1.0], method="poisson", elicitation=table, parameters={
+            return CountPmf(np.ones(1), method="poisson", elicitation=table, parameters={
                 "mu": 0.0, "tail_prob": tail_prob, "n_max": 0, "upper_tail_mass": 0.0,
                 "n_low_dropped": 0, "low_mass_dropped": 0.0})
         pmf, info = _truncate(stats.poisson(mu), tail_prob)
@@ -729,7 +730,7 @@ def _upper_quantile(levels: np.ndarray, size: np.ndarray, prob: np.ndarray) -> n
     return np.where((x > 0) & (dist.sf(below) <= levels), below, x)
 
 
-def _nb_cost(prob: np.ndarray, size: np.ndarray, counts: np.ndarray, w: np.ndarray,
+def _nb_cost(prob: ArrayLike, size: ArrayLike, counts: np.ndarray, w: np.ndarray,
              power: float) -> tuple[np.ndarray, np.ndarray]:
     """Cost and fitted (N90, N50, N10) of every (prob, size); inf where invalid."""
     prob = np.asarray(prob, dtype=float)

@@ -251,6 +251,7 @@ class GradeModel:
 
     def __init__(self) -> None:
         self.method_: str | None = None
+        self._fixed: np.ndarray = np.empty(0)  # the grades of a fixed model, %
 
     def fit(
         self,

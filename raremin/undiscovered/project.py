@@ -237,11 +237,11 @@ class RegionalAssessment:
                          f"{report.rows.get('deposit', 0)} deposit rows ({outcomes}); "
                          f"type {dep['deposit_type']}.")
             try:
-                tonnage, grades = ree_grade_tonnage_model(
+                tonnage, ree_grades = ree_grade_tonnage_model(
                     table, dep["deposit_type"], method=ton["method"], truncate=ton["truncate"])
             except InputError as err:
                 raise toml.wrap("deposits.deposit_type", err) from None
-            return table, tonnage, grades
+            return table, tonnage, ree_grades
         table = pd.read_csv(dep["file"])
         wanted = [dep["tonnage_column"], *dep["grade_columns"]]
         missing = [c for c in wanted if c not in table.columns]

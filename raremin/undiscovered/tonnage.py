@@ -132,6 +132,7 @@ class TonnageModel:
 
     def __init__(self) -> None:
         self.method_: str | None = None
+        self._fixed_t: float = math.nan  # the tonnage of a fixed model
 
     # -------------------------------------------------------------------------- building
     def fit(

@@ -429,7 +429,7 @@ def simulate_totals(
         grade_pct = grades.sample(total, rng)
         per_deposit = np.column_stack([ore, ore[:, None] * (grade_pct / 100.0)])
     else:
-        grade_pct = None
+        grade_pct = np.empty((0, 0))
         per_deposit = ore[:, None]
     sums = np.zeros((n, per_deposit.shape[1]))
     has = counts > 0
