@@ -677,7 +677,7 @@ def model_to_xarray(model: BlockModel, by_zone: bool) -> Any:
         if unit is not None:
             attrs["units"] = unit
         if key == "resource_class":
-            from .classification import CLASS_NAMES
+            from ._codes import CLASS_NAMES
 
             attrs["flag_values"] = np.arange(len(CLASS_NAMES), dtype=arr.dtype)
             attrs["flag_meanings"] = " ".join(n.lower() for n in CLASS_NAMES)

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codes import CLASS_NAMES as _CLASS_NAMES
 from .errors import InputError
 from .grid import BlockModel
 
@@ -77,7 +78,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Class names in code order: ``CLASS_NAMES[code]`` (codes are int8 0..3).
-CLASS_NAMES: tuple[str, ...] = ("Unclassified", "Measured", "Indicated", "Inferred")
+CLASS_NAMES: tuple[str, ...] = _CLASS_NAMES
 
 #: The classes that can be assigned, from the most to the least confident.
 _RANKED = ("measured", "indicated", "inferred")

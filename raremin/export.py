@@ -363,7 +363,7 @@ def to_omf(model: BlockModel, path: Any, *, arrays: Sequence[str] | str | None =
         if key == "zone_code":
             data.append(_omf_mapped(omf, key, values, model.zone_names, "cells"))
         elif key == "resource_class":
-            from .classification import CLASS_NAMES
+            from ._codes import CLASS_NAMES
 
             data.append(_omf_mapped(omf, key, values, CLASS_NAMES, "cells"))
         else:
@@ -798,7 +798,7 @@ def _model_field_data(model: Any, columns: Mapping[str, Any]) -> dict[str, np.nd
     field = _crs_fields(grid.crs)
     field["zone_names"] = _text_bytes(model.zone_names)
     if "resource_class" in columns:
-        from .classification import CLASS_NAMES
+        from ._codes import CLASS_NAMES
 
         field["resource_class_names"] = _text_bytes(CLASS_NAMES)
     field["origin_m"] = np.asarray(grid.origin, dtype=np.float64)

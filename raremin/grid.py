@@ -1240,57 +1240,6 @@ class BlockModel:
 
         return _blockfiles.read_parquet(cls, path, chunks)
 
-    def to_vtk(self, path: Any, **options: Any) -> Path:
-        """
-        Write the model for 3D viewers (ParaView, PyVista...): see
-        :func:`raremin.export.to_vtk` (``.vtu``: one cell per parcel; ``.vtr``: the grid).
-
-        Examples
-        --------
-        >>> import numpy as np, tempfile, pathlib
-        >>> from raremin.grid import BlockGrid, BlockModel
-        >>> grid = BlockGrid((0.0, 0.0, 0.0), (10.0, 10.0, 5.0), (2, 1, 1))
-        >>> model = BlockModel(grid, ["A"], np.arange(2), np.zeros(2, dtype=np.int8),
-        ...                    np.ones(2), {"density_t_m3": np.full(2, 2.5)})
-        >>> with tempfile.TemporaryDirectory() as folder:
-        ...     model.to_vtk(pathlib.Path(folder) / "m.vtu").suffix
-        '.vtu'
-        """
-        from .export import to_vtk
-
-        return to_vtk(self, path, **options)
-
-    def to_omf(self, path: Any, **options: Any) -> Path:
-        """
-        Write the model (and optionally zones and drillholes) to an OMF file for Leapfrog
-        and other mining packages: see :func:`raremin.export.to_omf` (needs ``omf``:
-        ``pip install 'raremin[omf]'``).
-
-        Examples
-        --------
-        >>> from raremin.grid import BlockModel
-        >>> callable(BlockModel.to_omf)
-        True
-        """
-        from .export import to_omf
-
-        return to_omf(self, path, **options)
-
-    def to_pyvista(self, **options: Any) -> Any:
-        """
-        The model as a PyVista mesh: see :func:`raremin.export.to_pyvista` (needs
-        ``pyvista``: ``pip install 'raremin[viz]'``).
-
-        Examples
-        --------
-        >>> from raremin.grid import BlockModel
-        >>> callable(BlockModel.to_pyvista)
-        True
-        """
-        from .export import to_pyvista
-
-        return to_pyvista(self, **options)
-
     def to_zarr(self, path: Any, *, chunk_size: int | None = None,
                 overwrite: bool = False) -> Path:
         """
