@@ -528,13 +528,12 @@ class ClassificationRules:
         --------
         >>> from raremin.classification import ClassificationRules
         >>> lines = ClassificationRules.default().describe(20)
-        >>> for line in lines[:3]:
-        ...     print(line)
-        Measured: average drill spacing <= 50 m and slope of regression >= 0.85
-        Indicated: average drill spacing <= 100 m and slope of regression >= 0.6
-        Inferred: every estimated block
-        >>> print(lines[4][:72])
-        Drill spacing = sqrt(window area / holes), holes with a sample in a 200
+        >>> lines[:3]  # doctest: +NORMALIZE_WHITESPACE
+        ['Measured: average drill spacing <= 50 m and slope of regression >= 0.85',
+         'Indicated: average drill spacing <= 100 m and slope of regression >= 0.6',
+         'Inferred: every estimated block']
+        >>> lines[4][:71]
+        'Drill spacing = sqrt(window area / holes), holes with a sample in a 200'
         """
         lines = []
         for name, crit in self.criteria().items():

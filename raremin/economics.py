@@ -639,8 +639,8 @@ class PriceTable:
         Examples
         --------
         >>> from raremin.economics import default_prices
-        >>> print(default_prices().describe().splitlines()[2])
-        Nd2O3 56 USD/kg (99.5% minimum, 2024)
+        >>> default_prices().describe().splitlines()[2]
+        'Nd2O3 56 USD/kg (99.5% minimum, 2024)'
         """
         lines = []
         for ox in self.priced:
@@ -941,8 +941,8 @@ class BasketPrice(_Priced):
         --------
         >>> from raremin.economics import basket_price
         >>> bp = basket_price({"Nd2O3": 1.0}, {"Nd2O3": 50.0})
-        >>> print(bp.describe().splitlines()[0])
-        TREO basket: 50 USD/kg (gross 50 USD/kg, recovery 1)
+        >>> bp.describe().splitlines()[0]
+        'TREO basket: 50 USD/kg (gross 50 USD/kg, recovery 1)'
         """
         lines = [
             f"{self.name} basket: {_fmt(self.value_usd_kg)} USD/kg "
@@ -1144,8 +1144,8 @@ class BlockValue(_Priced):
         --------
         >>> from raremin.economics import in_situ_value
         >>> v = in_situ_value({"nd2o3_pct": [0.1, 0.2]}, {"Nd2O3": 60.0})
-        >>> print(v.describe().splitlines()[0])
-        in-situ value of 2 blocks: mean 90 USD/t (Nd2O3)
+        >>> v.describe().splitlines()[0]
+        'in-situ value of 2 blocks: mean 90 USD/t (Nd2O3)'
         """
         vals = np.asarray(self.values_usd_t, dtype=float)
         n = vals.size
@@ -1457,8 +1457,8 @@ class EquivalentGrade(_Priced):
         >>> from raremin.economics import equivalent_grade
         >>> eq = equivalent_grade({"nd2o3_pct": 0.3}, {"Nd2O3": 60.0}, recoveries=0.8,
         ...                       reference="Nd2O3", recoverable=True)
-        >>> print(eq.describe().splitlines()[1])
-        formula: Nd2O3eq = Nd2O3 (pct)
+        >>> eq.describe().splitlines()[1]
+        'formula: Nd2O3eq = Nd2O3 (pct)'
         """
         vals = np.asarray(self.values, dtype=float)
         mean = float(np.nanmean(vals)) if vals.size and np.isfinite(vals).any() else np.nan
@@ -1701,8 +1701,8 @@ class CutoffGrade(_Priced):
         >>> from raremin.economics import marginal_cutoff
         >>> c = marginal_cutoff("Nd2O3", {"Nd2O3": 60.0}, recovery=0.8,
         ...                     processing_usd_t=30.0)
-        >>> print(c.describe().splitlines()[0])
-        marginal cut-off: 0.0625 pct Nd2O3
+        >>> c.describe().splitlines()[0]
+        'marginal cut-off: 0.0625 pct Nd2O3'
         """
         cut = np.asarray(self.cutoff, dtype=float)
         shown = _fmt(float(cut)) if cut.ndim == 0 else (
