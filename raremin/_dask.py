@@ -316,6 +316,21 @@ def delayed(func: Callable[..., Any], *args: Any) -> Any:
     return dask.delayed(func, pure=True)(*args)
 
 
+def temporary_sibling(target: Path, overwrite: bool, suffix: str = "") -> Path:
+    """
+    The name of a temporary sibling of `target` (ending in `suffix`), after checking that
+    `target` may be written: it does not exist (unless `overwrite`) and its folder does.
+    """
+    if target.exists() and not overwrite:
+        raise InputError(f"{str(target)!r} exists; pass overwrite=True to replace it, or "
+                         f"choose another path")
+    parent = target.parent
+    if not parent.is_dir():
+        raise InputError(f"the folder {str(parent)!r} does not exist; create it first")
+    stem = target.name[: len(target.name) - len(suffix)] if suffix else target.name
+    return parent / f".{stem}.tmp-{uuid.uuid4().hex[:12]}{suffix}"
+
+
 @contextlib.contextmanager
 def atomic_directory(path: Any, overwrite: bool) -> Iterator[Path]:
     """
@@ -324,13 +339,7 @@ def atomic_directory(path: Any, overwrite: bool) -> Iterator[Path]:
     Readers see the whole output or nothing; on error the temporary directory is removed.
     """
     target = Path(path)
-    if target.exists() and not overwrite:
-        raise InputError(f"{str(target)!r} exists; pass overwrite=True to replace it, or "
-                         f"choose another path")
-    parent = target.parent
-    if not parent.is_dir():
-        raise InputError(f"the folder {str(parent)!r} does not exist; create it first")
-    tmp = parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
+    tmp = temporary_sibling(target, overwrite)
     tmp.mkdir()
     try:
         yield tmp
@@ -338,7 +347,7 @@ def atomic_directory(path: Any, overwrite: bool) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if target.exists():
-        old = parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+        old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
         os.replace(target, old)
         os.replace(tmp, target)
         if old.is_dir():

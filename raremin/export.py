@@ -60,7 +60,6 @@ import contextlib
 import importlib
 import math
 import os
-import uuid
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -73,6 +72,7 @@ import pandas as pd
 import shapely
 
 from ._blockfiles import BlockReducer, array_unit
+from ._dask import temporary_sibling
 from .errors import GeometryError, InputError, RareminError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -603,13 +603,7 @@ def _atomic_file(target: Path, overwrite: bool, suffix: str) -> Iterator[Path]:
     _suffix(target, suffix)
     if target.is_dir():
         raise InputError(f"{str(target)!r} is a directory; give a file name")
-    if target.exists() and not overwrite:
-        raise InputError(f"{str(target)!r} exists; pass overwrite=True to replace it, or "
-                         f"choose another path")
-    parent = target.parent
-    if not parent.is_dir():
-        raise InputError(f"the folder {str(parent)!r} does not exist; create it first")
-    tmp = parent / f".{target.stem}.tmp-{uuid.uuid4().hex[:12]}{target.suffix}"
+    tmp = temporary_sibling(target, overwrite, target.suffix)
     try:
         yield tmp
         os.replace(tmp, target)
