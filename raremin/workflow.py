@@ -1124,6 +1124,7 @@ def assess(
         classes, statement = _classify(model, rules, frame, key, realisations, cut,
                                        statement_cutoffs, code, price_table, zone_column)
         model = classes.model
+        _count_smoothing(classes, steps)
         notes.append("Classification (see the statement): " + "; ".join(
             line.rstrip(".") for line in classes.rules.describe()) + ".")
     return Assessment(deposit, model, curve, summary, key.rsplit("_", 1)[0], spec.basis,
@@ -1243,6 +1244,18 @@ def _basket_values(zones: pd.DataFrame, model: BlockModel, tonnage: np.ndarray,
                  + (f"; oxides without a price valued at 0: {', '.join(sorted(excluded))}"
                     if excluded else "") + ".")
     return zones
+
+
+def _count_smoothing(classes: Any, steps: _Steps) -> None:
+    """The parcels whose class the smoothing of isolated blocks changed, as an adjustment."""
+    table = classes.smoothing
+    changed = int(table.attrs.get("changed", 0)) if table is not None else 0
+    if changed:
+        moves = ", ".join(
+            f"{row.resource_class} {row.parcels_before:,} -> {row.parcels_after:,}"
+            for row in table.itertuples() if row.parcels_before != row.parcels_after)
+        steps.add("classes smoothed", "blocks", changed,
+                  f"isolated blocks took their neighbours' class (parcels per class: {moves})")
 
 
 def _classify(model: BlockModel, rules: Any, frame: pd.DataFrame, key: str,

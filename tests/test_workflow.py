@@ -377,6 +377,10 @@ def test_classification_statement_and_prices_in_one_call():
     assert (result.zones["treo_value_usd_kg"] > 0).all()
     assert any("Mineral Commodity Summaries 2025" in n for n in result.notes)
     assert len(repr(result)) < 600 and len(result._repr_html_()) < 20_000
+    # the smoothing of isolated blocks is an adjustment, counted in the report's table
+    changed = result.classification.smoothing.attrs["changed"]
+    smoothed = result.adjustments.query("step == 'classes smoothed'")
+    assert changed > 0 and smoothed["count"].tolist() == [changed]
 
 
 def test_bad_classification_options_are_refused_before_estimation(rng):
