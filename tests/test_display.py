@@ -174,7 +174,9 @@ def test_the_assessment_displays_are_short_and_complete(bundled):
     assert f"{result.samples_outside:,} samples outside every zone" in text
     html = _display.assessment_html(result)
     assert len(html) < MAX_HTML
-    for part in ("Summary", "Zones", "Notes", "Irgiz", "Dos 2", "1 adjustment"):
+    n = len(result.adjustments)  # the samples outside the zones and the smoothed classes
+    assert n == 2
+    for part in ("Summary", "Zones", "Notes", "Irgiz", "Dos 2", f"{n} adjustments"):
         assert part in html
     assert "la_ppm</th>" not in html  # no block arrays
 
